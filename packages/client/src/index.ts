@@ -1,0 +1,2 @@
+/** @flight-cluster/client public API. */
+export {};

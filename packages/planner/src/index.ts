@@ -1,0 +1,2 @@
+/** @flight-cluster/planner public API. */
+export {};

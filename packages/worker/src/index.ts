@@ -1,0 +1,2 @@
+/** @flight-cluster/worker public API. */
+export {};
