@@ -5,4 +5,4 @@
 source "$(dirname "$0")/lib.sh"
 ensure_build
 cd "$ROOT"
-exec node packages/client/dist/cli/main.js up "$@"
+exec node packages/cli/dist/main.js up "$@"

@@ -12,5 +12,9 @@ try {
 const passed = report.numPassedTests ?? 0;
 const failed = (report.numFailedTests ?? 0) + (report.numFailedTestSuites ?? 0);
 const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
-console.log(skipped ? `tests: ${passed} passed, ${failed} failed, ${skipped} skipped` : `tests: ${passed} passed, ${failed} failed`);
+console.log(
+  skipped
+    ? `tests: ${passed} passed, ${failed} failed, ${skipped} skipped`
+    : `tests: ${passed} passed, ${failed} failed`,
+);
 process.exit(failed > 0 || passed === 0 ? 1 : 0);

@@ -1,0 +1,2 @@
+/** @flight-cluster/cli public API. */
+export {};

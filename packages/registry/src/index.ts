@@ -1,0 +1,2 @@
+/** @flight-cluster/registry public API. */
+export {};
