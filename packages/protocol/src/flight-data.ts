@@ -23,3 +23,19 @@ export interface FlightDataFrame {
 
 /** Default upper bound for one outgoing FlightData message: 2 MiB (below the 4 MiB receive default of grpc-js, arrow-go and arrow-rs). */
 export const DEFAULT_MAX_MESSAGE_BYTES = 2 * 1024 * 1024;
+
+/** Serialize a frame to protobuf FlightData bytes (what a grpc-js serializer returns). */
+export function encodeFlightData(frame: FlightDataFrame): Buffer {
+  void frame;
+  throw new Error("not implemented");
+}
+
+/**
+ * Parse protobuf FlightData; fields are views of `bytes`.
+ * @throws FlightError INVALID_ARGUMENT (malformed) / RESOURCE_EXHAUSTED (over maxBytes). Unknown fields are skipped.
+ */
+export function decodeFlightData(bytes: Uint8Array, maxBytes?: number): FlightDataFrame {
+  void bytes;
+  void maxBytes;
+  throw new Error("not implemented");
+}

@@ -5,5 +5,9 @@
  */
 
 export * from "./flight-data.js";
+export * from "./flight-data-decoder.js";
+export * from "./flight-data-encoder.js";
 export * from "./flight-error.js";
 export * from "./flight-messages.js";
+export * from "./ipc-schema.js";
+export * from "./ipc-stream.js";
