@@ -1,2 +1,11 @@
-/** @flight-cluster/registry public API. */
-export {};
+/**
+ * @flight-cluster/registry: the cluster's shared state (workers, datasets, shards,
+ * pending uploads, shard announcements, tickets) in Redis or embedded in memory.
+ *
+ * Public API. Sibling packages may also import "@flight-cluster/registry/internal".
+ */
+
+export * from "./registry.js";
+export * from "./registry-error.js";
+export * from "./registry-options.js";
+export * from "./registry-types.js";
