@@ -1,0 +1,96 @@
+/**
+ * The line protocol between the benchmark harness and its child processes.
+ *
+ * Every child writes single-line JSON events on stdout (diagnostics go to stderr):
+ * a server prints one {@link ReadyEvent} once it accepts calls and one {@link ExitEvent}
+ * after its stdin closes (closing stdin is how the harness stops a server, so a server
+ * never outlives the harness); a client prints one {@link ClientResultEvent}.
+ * The Python processes (`py/bench_process.py`) speak the same protocol.
+ */
+
+/** Resource usage of one process. */
+export interface ProcessUsage {
+  /** Peak resident set size in bytes. */
+  readonly maxRssBytes: number;
+  /** User CPU time in seconds. */
+  readonly cpuUserSeconds: number;
+  /** System CPU time in seconds. */
+  readonly cpuSystemSeconds: number;
+}
+
+/** Printed by a server once it accepts calls. */
+export interface ReadyEvent extends ProcessUsage {
+  readonly event: "ready";
+  /** The TCP port the server listens on (127.0.0.1). */
+  readonly port: number;
+  /** Scenario-specific facts (e.g. frame count and wire bytes of a pre-encoded stream). */
+  readonly [key: string]: unknown;
+}
+
+/** Printed by a server after its stdin closed and it stopped serving. */
+export interface ExitEvent extends ProcessUsage {
+  readonly event: "exit";
+}
+
+/** One DoGet of the whole table, as timed by a client. */
+export interface PassResult {
+  /** Wall time from issuing the call to the end of the stream, seconds. */
+  readonly seconds: number;
+  /** Rows received. */
+  readonly rows: number;
+  /** Record batches (or, for the pass-through, gRPC messages) received. */
+  readonly batches: number;
+}
+
+/** Printed by a client when all its passes are done. */
+export interface ClientResultEvent extends ProcessUsage {
+  readonly event: "result";
+  /** Warm-up passes (not counted). */
+  readonly warmup: readonly PassResult[];
+  /** Timed passes. */
+  readonly passes: readonly PassResult[];
+  /** CPU seconds (user + system) spent during the timed passes only, when the client measured it. */
+  readonly timedCpuSeconds?: number;
+}
+
+/** Any event a child prints. */
+export type BenchEvent = ReadyEvent | ExitEvent | ClientResultEvent;
+
+/** Writes one event as a JSON line on stdout. */
+export function emitEvent(event: BenchEvent): void {
+  process.stdout.write(`${JSON.stringify(event)}\n`);
+}
+
+/** Peak RSS (bytes) and CPU seconds of this process so far. */
+export function processUsage(): ProcessUsage {
+  const usage = process.resourceUsage();
+  return {
+    maxRssBytes: usage.maxRSS * 1024,
+    cpuUserSeconds: usage.userCPUTime / 1e6,
+    cpuSystemSeconds: usage.systemCPUTime / 1e6,
+  };
+}
+
+/**
+ * Resolves when this process's stdin ends (the harness's stop signal). Reads and drops
+ * whatever arrives, so nothing accumulates.
+ */
+export function stdinClosed(): Promise<void> {
+  return new Promise((resolve) => {
+    process.stdin.on("data", () => {});
+    process.stdin.once("end", resolve);
+    process.stdin.once("error", () => resolve());
+    process.stdin.resume();
+  });
+}
+
+/**
+ * Prints `message` on stderr and exits with status 1. For the child processes' fatal errors,
+ * which the harness reports with the scenario that failed.
+ */
+export function failProcess(message: string, cause?: unknown): never {
+  const detail =
+    cause instanceof Error ? `: ${cause.stack ?? cause.message}` : cause === undefined ? "" : `: ${String(cause)}`;
+  process.stderr.write(`${message}${detail}\n`);
+  process.exit(1);
+}
