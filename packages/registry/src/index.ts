@@ -7,5 +7,6 @@
 
 export * from "./registry.js";
 export * from "./registry-error.js";
+export { createMemoryRegistry } from "./registry-memory.js";
 export * from "./registry-options.js";
 export * from "./registry-types.js";

@@ -28,6 +28,8 @@ export const RegistryErrorCode = {
   SHARD_NOT_FOUND: "REGISTRY_SHARD_NOT_FOUND",
   /** No live ticket has this id (unknown, expired or cancelled). */
   TICKET_NOT_FOUND: "REGISTRY_TICKET_NOT_FOUND",
+  /** The lock lease lapsed or another holder took the lock. */
+  LOCK_LOST: "REGISTRY_LOCK_LOST",
   /** The backing store cannot be reached or timed out. */
   UNAVAILABLE: "REGISTRY_UNAVAILABLE",
   /** A stored record could not be decoded (written by an incompatible version, or tampered with). */
@@ -63,6 +65,7 @@ const grpcByCode: Readonly<Record<RegistryErrorCode, number>> = {
   REGISTRY_SHARD_CONFLICT: Grpc.ALREADY_EXISTS,
   REGISTRY_SHARD_NOT_FOUND: Grpc.NOT_FOUND,
   REGISTRY_TICKET_NOT_FOUND: Grpc.NOT_FOUND,
+  REGISTRY_LOCK_LOST: Grpc.FAILED_PRECONDITION,
   REGISTRY_UNAVAILABLE: Grpc.UNAVAILABLE,
   REGISTRY_CORRUPT: Grpc.INTERNAL,
   REGISTRY_CLOSED: Grpc.UNAVAILABLE,
@@ -172,6 +175,10 @@ export type ShardNotFoundError = InstanceType<typeof ShardNotFoundError>;
 export const TicketNotFoundError = subclass("TicketNotFoundError", RegistryErrorCode.TICKET_NOT_FOUND);
 export type TicketNotFoundError = InstanceType<typeof TicketNotFoundError>;
 
+/** `REGISTRY_LOCK_LOST`: the lock lease lapsed or another holder took the lock; stop the guarded work. */
+export const LockLostError = subclass("LockLostError", RegistryErrorCode.LOCK_LOST);
+export type LockLostError = InstanceType<typeof LockLostError>;
+
 /** `REGISTRY_UNAVAILABLE`: the backing store cannot be reached or did not answer in time. */
 export const RegistryUnavailableError = subclass("RegistryUnavailableError", RegistryErrorCode.UNAVAILABLE);
 export type RegistryUnavailableError = InstanceType<typeof RegistryUnavailableError>;
@@ -199,6 +206,7 @@ export const registryErrorClasses: Readonly<Record<RegistryErrorCode, new (messa
   REGISTRY_SHARD_CONFLICT: ShardConflictError,
   REGISTRY_SHARD_NOT_FOUND: ShardNotFoundError,
   REGISTRY_TICKET_NOT_FOUND: TicketNotFoundError,
+  REGISTRY_LOCK_LOST: LockLostError,
   REGISTRY_UNAVAILABLE: RegistryUnavailableError,
   REGISTRY_CORRUPT: RegistryCorruptError,
   REGISTRY_CLOSED: RegistryClosedError,

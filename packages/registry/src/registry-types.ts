@@ -35,8 +35,8 @@ export interface WorkerInfo {
   readonly id: string;
   /**
    * Fencing token of this registration: strictly greater than every earlier epoch of
-   * the same id (it is `max(previous + 1, registry time in ms)`, so it stays monotonic
-   * even after the store lost its data, as long as the store's clock does not go back).
+   * the same id. It is `max(previous + 1, registry time in microseconds)`, so it stays
+   * monotonic even after the store lost its data, as long as the store's clock moved on.
    */
   readonly epoch: number;
   readonly locations: readonly string[];
@@ -226,5 +226,17 @@ export interface TicketInfo {
   readonly id: string;
   readonly payload: TicketPayload;
   /** When the ticket lapses (ms since epoch); mirror it in `FlightEndpoint.expiration_time`. */
+  readonly expiresAt: number;
+}
+
+// ---------------------------------------------------------------------------
+// Locks
+
+/** A held lock. */
+export interface LockLease {
+  readonly name: string;
+  /** Unguessable holder token (192 random bits, base64url). */
+  readonly token: string;
+  /** When the lock lapses unless renewed (ms since epoch). */
   readonly expiresAt: number;
 }

@@ -4,6 +4,7 @@ import type {
   DatasetSummary,
   DatasetVersion,
   HeartbeatResult,
+  LockLease,
   LostWorker,
   RebuildReport,
   ShardInfo,
@@ -220,6 +221,26 @@ export interface Registry {
    * @throws TicketNotFoundError when the ticket is unknown, expired or cancelled.
    */
   renewTicket(id: string, ttlMs: number, signal?: AbortSignal): Promise<number>;
+
+  // -------------------------------------------------------------------------
+  // Locks (serializing cluster-wide jobs such as the planners' repair loop)
+
+  /**
+   * Take the named lock for `ttlMs` (100..86_400_000) if nobody holds it; null if held.
+   * The lease's token is unguessable and the lock lapses on its own after the TTL,
+   * so a crashed holder never blocks others for longer than that.
+   * @param name 1..128 characters of `[A-Za-z0-9._:@-]`.
+   */
+  tryAcquireLock(name: string, ttlMs: number, signal?: AbortSignal): Promise<LockLease | null>;
+
+  /**
+   * Extend a held lock to `now + ttlMs`; returns the renewed lease.
+   * @throws LockLostError when the lease lapsed or another holder took the lock (stop the guarded work).
+   */
+  renewLock(lease: LockLease, ttlMs: number, signal?: AbortSignal): Promise<LockLease>;
+
+  /** Release a held lock; returns false (and changes nothing) if the lease is no longer the holder. */
+  releaseLock(lease: LockLease, signal?: AbortSignal): Promise<boolean>;
 
   // -------------------------------------------------------------------------
 
