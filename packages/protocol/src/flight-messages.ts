@@ -7,6 +7,7 @@
  * path, has its own codec in `flight-data.ts`.
  */
 import type { Schema } from "apache-arrow";
+import { LocationFactory } from "./location.js";
 
 /** Names a flight: a path of strings (`["sales", "2026"]`) or an opaque command. */
 export type FlightDescriptor =
@@ -34,6 +35,9 @@ export interface Ticket {
 export interface Location {
   readonly uri: string;
 }
+
+/** Constructors for {@link Location}, as in pyarrow: `Location.forGrpcTcp(host, port)`, `forGrpcTls`, `forGrpcUnix`, `parse`. */
+export const Location = LocationFactory;
 
 /** The special location meaning "redeem on the connection that returned the FlightInfo". */
 export const REUSE_CONNECTION_URI = "arrow-flight-reuse-connection://?";

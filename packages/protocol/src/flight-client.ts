@@ -1,0 +1,451 @@
+/**
+ * FlightClient: every Flight RPC from Node (pyarrow's `flight.connect` / `FlightClient`).
+ *
+ * Each call takes {@link CallOptions} (`headers`, `timeoutMs`, `signal`) and fails with
+ * the FlightError subclass of its status (FlightUnavailableError when the server cannot
+ * be reached, FlightTimedOutError past the deadline, FlightCancelledError on abort...).
+ */
+import type { Schema } from "apache-arrow";
+import { type CallOptions, type IncomingHeaders, mergeHeaders, type OutgoingHeaders } from "./call-options.js";
+import { extractBearerToken, formatBasicHeader } from "./client-auth.js";
+import { DEFAULT_MAX_MESSAGE_BYTES, encodeFlightData } from "./flight-data.js";
+import {
+  createFlightError,
+  type FlightError,
+  FlightInvalidArgumentError,
+  FlightUnauthenticatedError,
+  StatusCode,
+} from "./flight-error.js";
+import {
+  type Action,
+  type ActionType,
+  type CancelStatus,
+  type Criteria,
+  type FlightDescriptor,
+  type FlightEndpoint,
+  type FlightInfo,
+  type HandshakeMessage,
+  type Location,
+  type PollInfo,
+  type PutResult,
+  type Result,
+  type Ticket,
+  WellKnownAction,
+} from "./flight-messages.js";
+import * as codec from "./flight-messages-codec.js";
+import { FlightStreamReader } from "./flight-stream-reader.js";
+import { type FlightMessageSink, FlightStreamWriter, type FlightStreamWriterOptions } from "./flight-stream-writer.js";
+import {
+  type ChannelTarget,
+  type ClientCallSetup,
+  type ClientStreamAdapter,
+  type FlightMethod,
+  GrpcChannel,
+} from "./grpc-service.js";
+import { parseLocation } from "./location.js";
+import type { ClientMiddleware, ClientMiddlewareFactory } from "./middleware.js";
+import { type ClientTlsOptions, validateClientTls } from "./tls-options.js";
+
+/** Options of {@link connect}. */
+export interface FlightClientOptions {
+  /** TLS settings for `grpc+tls://` locations (default: system roots). */
+  readonly tls?: ClientTlsOptions;
+  /** Client middleware, run in order for every call. */
+  readonly middleware?: readonly ClientMiddlewareFactory[];
+  /** Headers sent with every call. */
+  readonly headers?: OutgoingHeaders;
+  /** Default deadline of every call in milliseconds (a call's own `timeoutMs` wins). Default: none. */
+  readonly timeoutMs?: number;
+  /** Largest accepted response message in bytes. Default: 64 MiB. */
+  readonly maxReceiveMessageBytes?: number;
+  /** Largest request message in bytes. Default: 64 MiB. */
+  readonly maxSendMessageBytes?: number;
+  /** HTTP/2 flow-control window in bytes. Default: 16 MiB (about 3x the throughput of grpc-js's default). */
+  readonly flowControlWindowBytes?: number;
+  /** Upper bound for FlightData messages this client encodes (batches are sliced). Default: 2 MiB. */
+  readonly maxMessageBytes?: number;
+  /** Extra grpc-js channel options (e.g. `grpc.use_local_subchannel_pool: 1` for a dedicated connection). */
+  readonly grpcOptions?: Readonly<Record<string, string | number>>;
+}
+
+/** Options of {@link FlightClient.authenticateBasicToken}. */
+export interface BasicAuthOptions extends CallOptions {
+  /** Send the returned bearer header on every later call of this client. Default: true. */
+  readonly attach?: boolean;
+}
+
+/** Options of {@link FlightClient.waitForReady}. */
+export interface WaitForReadyOptions {
+  /** Give up after this many milliseconds (FlightUnavailableError). Default: 30,000. */
+  readonly timeoutMs?: number;
+  readonly signal?: AbortSignal;
+}
+
+/** DoPut writer: a {@link FlightStreamWriter} whose `close()` also waits for the server. */
+export class FlightPutWriter extends FlightStreamWriter {
+  readonly #finish: () => Promise<void>;
+
+  /** @internal */
+  constructor(sink: FlightMessageSink, options: FlightStreamWriterOptions, finish: () => Promise<void>) {
+    super(sink, options);
+    this.#finish = finish;
+  }
+
+  /** Half-closes (if not done yet) and resolves when the server finished the call; rejects with its error. */
+  async close(): Promise<void> {
+    await this.done();
+    await this.#finish();
+  }
+}
+
+/** What `doPut` returns. */
+export interface DoPutCall {
+  readonly writer: FlightPutWriter;
+  /** The server's acknowledgements. Results not read by the time `writer.close()` is called are discarded. */
+  readonly results: AsyncIterable<PutResult>;
+}
+
+/** What `doExchange` returns. */
+export interface DoExchangeCall {
+  readonly writer: FlightStreamWriter;
+  readonly reader: FlightStreamReader;
+}
+
+/** Tracks a call's end for awaiting without unhandled rejections. */
+class Completion {
+  #done = false;
+  #error: FlightError | undefined;
+  readonly #waiters: Array<{ resolve(): void; reject(e: FlightError): void }> = [];
+
+  complete(error: FlightError | undefined): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.#error = error;
+    for (const w of this.#waiters.splice(0)) error === undefined ? w.resolve() : w.reject(error);
+  }
+
+  wait(): Promise<void> {
+    if (this.#done) return this.#error === undefined ? Promise.resolve() : Promise.reject(this.#error);
+    return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
+  }
+}
+
+/** Serializes reads of one stream so two consumers never wait on it at once. */
+function serialReader(call: ClientStreamAdapter): () => Promise<Uint8Array | undefined> {
+  let tail: Promise<unknown> = Promise.resolve();
+  return () => {
+    const next = tail.then(() => call.read());
+    tail = next.catch(() => undefined);
+    return next;
+  };
+}
+
+function iterateMessages<T>(
+  read: () => Promise<Uint8Array | undefined>,
+  decode: (b: Uint8Array) => T,
+  cancel?: () => void,
+): AsyncIterable<T> {
+  return {
+    [Symbol.asyncIterator]: () => ({
+      async next(): Promise<IteratorResult<T, undefined>> {
+        const message = await read();
+        return message === undefined ? { done: true, value: undefined } : { done: false, value: decode(message) };
+      },
+      async return(): Promise<IteratorResult<T, undefined>> {
+        cancel?.();
+        return { done: true, value: undefined };
+      },
+    }),
+  };
+}
+
+function toTarget(location: Location | string, tls: ClientTlsOptions | undefined): ChannelTarget {
+  const parsed = parseLocation(location);
+  switch (parsed.kind) {
+    case "reuse":
+      throw new FlightInvalidArgumentError(
+        "cannot connect to the reuse-connection location; use the client that returned it",
+      );
+    case "unix":
+      return { kind: "unix", path: parsed.path };
+    case "tls":
+      return { kind: "tls", host: parsed.host, port: parsed.port, tls: tls ?? {} };
+    case "tcp":
+      return { kind: "tcp", host: parsed.host, port: parsed.port };
+  }
+}
+
+/**
+ * Creates a client for `location` (`grpc://`, `grpc+tcp://`, `grpc+tls://`, `grpc+unix://`).
+ * Connecting is lazy: the first call (or `waitForReady`) opens the connection.
+ * @throws FlightInvalidArgumentError for a bad location or options.
+ */
+export function connect(location: Location | string, options: FlightClientOptions = {}): FlightClient {
+  return new FlightClient(location, options);
+}
+
+/** A Flight client. */
+export class FlightClient {
+  /** The location this client talks to. */
+  readonly location: Location;
+  readonly #channel: GrpcChannel;
+  readonly #options: FlightClientOptions;
+  readonly #maxMessageBytes: number;
+  #authHeader: OutgoingHeaders | undefined;
+
+  /** Prefer {@link connect}. @throws FlightInvalidArgumentError for a bad location or options. */
+  constructor(location: Location | string, options: FlightClientOptions = {}) {
+    if (options.tls !== undefined) validateClientTls(options.tls);
+    const target = toTarget(location, options.tls);
+    this.location = { uri: typeof location === "string" ? location : location.uri };
+    this.#options = options;
+    this.#maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    this.#channel = new GrpcChannel(target, {
+      maxReceiveMessageBytes: options.maxReceiveMessageBytes ?? 64 * 1024 * 1024,
+      maxSendMessageBytes: options.maxSendMessageBytes ?? 64 * 1024 * 1024,
+      flowControlWindowBytes: options.flowControlWindowBytes ?? 16 * 1024 * 1024,
+      grpcOptions: options.grpcOptions ?? {},
+    });
+  }
+
+  #setup(method: FlightMethod, options: CallOptions | undefined, completion?: Completion): ClientCallSetup {
+    const middleware: ClientMiddleware[] = [];
+    for (const factory of this.#options.middleware ?? []) {
+      const m = factory.startCall({ method });
+      if (m !== undefined) middleware.push(m);
+    }
+    const extra = middleware.map((m) => m.sendingHeaders?.());
+    const timeoutMs = options?.timeoutMs ?? this.#options.timeoutMs;
+    if (timeoutMs !== undefined && (!Number.isFinite(timeoutMs) || timeoutMs < 0)) {
+      throw new FlightInvalidArgumentError(`timeoutMs must be a non-negative number, got ${timeoutMs}`);
+    }
+    return {
+      headers: mergeHeaders(this.#options.headers, this.#authHeader, options?.headers, ...extra),
+      deadline: timeoutMs === undefined ? undefined : new Date(Date.now() + timeoutMs),
+      signal: options?.signal,
+      onHeaders(headers) {
+        for (const m of middleware) m.receivedHeaders?.(headers);
+      },
+      onComplete(error, trailers) {
+        completion?.complete(error);
+        for (const m of middleware) m.callCompleted?.(error, trailers);
+      },
+    };
+  }
+
+  async #unary(method: FlightMethod, request: Uint8Array, options: CallOptions | undefined): Promise<Uint8Array> {
+    return this.#channel.unary(method, request, this.#setup(method, options));
+  }
+
+  #serverStream<T>(
+    method: FlightMethod,
+    request: Uint8Array,
+    decode: (b: Uint8Array) => T,
+    options?: CallOptions,
+  ): AsyncIterable<T> {
+    const call = this.#channel.serverStream(method, request, this.#setup(method, options));
+    return iterateMessages(
+      () => call.read(),
+      decode,
+      () => call.cancel(),
+    );
+  }
+
+  /**
+   * Runs a Handshake: sends `messages`, half-closes, collects the responses.
+   * @returns the server's messages and response headers.
+   */
+  async handshake(
+    messages: Iterable<HandshakeMessage> = [],
+    options?: CallOptions,
+  ): Promise<{ messages: HandshakeMessage[]; headers: IncomingHeaders; trailers: IncomingHeaders }> {
+    let trailers: IncomingHeaders = {};
+    const setup = this.#setup("Handshake", options);
+    const onComplete = setup.onComplete;
+    const call = this.#channel.bidi("Handshake", {
+      ...setup,
+      onComplete(error, t) {
+        trailers = t;
+        onComplete?.(error, t);
+      },
+    });
+    for (const m of messages) if (!call.write(codec.encodeHandshake(m))) await call.drained();
+    call.halfClose();
+    const replies: HandshakeMessage[] = [];
+    for (;;) {
+      const message = await call.read();
+      if (message === undefined) break;
+      replies.push(codec.decodeHandshake(message));
+    }
+    return { messages: replies, headers: await call.headers(), trailers };
+  }
+
+  /**
+   * Basic -> Bearer authentication (pyarrow's `authenticate_basic_token`): a Handshake
+   * with `authorization: Basic ...`; the server's `authorization: Bearer ...` header is
+   * returned and, unless `attach: false`, sent with every later call of this client.
+   * @returns the header pair `["authorization", "Bearer <token>"]`.
+   * @throws FlightUnauthenticatedError for bad credentials or when the server sent no token.
+   */
+  async authenticateBasicToken(
+    username: string,
+    password: string,
+    options?: BasicAuthOptions,
+  ): Promise<readonly [string, string]> {
+    const { headers, trailers } = await this.handshake([], {
+      ...options,
+      headers: { ...options?.headers, authorization: formatBasicHeader(username, password) },
+    });
+    const bearer = extractBearerToken(headers) ?? extractBearerToken(trailers);
+    if (bearer === undefined) throw new FlightUnauthenticatedError("the server returned no bearer token");
+    if (options?.attach ?? true) this.#authHeader = { authorization: bearer };
+    return ["authorization", bearer] as const;
+  }
+
+  /** Flights the server lists for `criteria` (pyarrow's `list_flights`). The call starts at once. */
+  listFlights(criteria?: Criteria | Uint8Array, options?: CallOptions): AsyncIterable<FlightInfo> {
+    const expression =
+      criteria === undefined ? new Uint8Array(0) : criteria instanceof Uint8Array ? criteria : criteria.expression;
+    return this.#serverStream("ListFlights", codec.encodeCriteria({ expression }), codec.decodeFlightInfo, options);
+  }
+
+  /** The plan for reading a flight. */
+  async getFlightInfo(descriptor: FlightDescriptor, options?: CallOptions): Promise<FlightInfo> {
+    return codec.decodeFlightInfo(await this.#unary("GetFlightInfo", codec.encodeDescriptor(descriptor), options));
+  }
+
+  /** Progress of a long-running query. */
+  async pollFlightInfo(descriptor: FlightDescriptor, options?: CallOptions): Promise<PollInfo> {
+    return codec.decodePollInfo(await this.#unary("PollFlightInfo", codec.encodeDescriptor(descriptor), options));
+  }
+
+  /** The schema of a flight. */
+  async getSchema(descriptor: FlightDescriptor, options?: CallOptions): Promise<Schema> {
+    return codec.decodeSchemaResult(await this.#unary("GetSchema", codec.encodeDescriptor(descriptor), options));
+  }
+
+  /**
+   * Reads a ticket's data. The call starts at once; errors surface on the reader's reads.
+   * Accepts a Ticket, its bytes, or a string (UTF-8).
+   */
+  doGet(ticket: Ticket | Uint8Array | string, options?: CallOptions): FlightStreamReader {
+    const bytes =
+      typeof ticket === "string"
+        ? new TextEncoder().encode(ticket)
+        : ticket instanceof Uint8Array
+          ? ticket
+          : ticket.ticket;
+    const call = this.#channel.serverStream(
+      "DoGet",
+      codec.encodeTicket({ ticket: bytes }),
+      this.#setup("DoGet", options),
+    );
+    return new FlightStreamReader(
+      { read: () => call.read(), cancel: () => call.cancel() },
+      { maxMessageBytes: this.#options.maxReceiveMessageBytes ?? 64 * 1024 * 1024 },
+    );
+  }
+
+  /**
+   * Uploads data. The schema (with the descriptor) is sent at once; write batches with
+   * `writer.write`, then `await writer.close()`.
+   */
+  doPut(descriptor: FlightDescriptor, schema: Schema, options?: CallOptions): DoPutCall {
+    const completion = new Completion();
+    const call = this.#channel.bidi("DoPut", this.#setup("DoPut", options, completion));
+    const read = serialReader(call);
+    const finish = async () => {
+      // Discard unread acknowledgements so the server can finish, then report its status.
+      for (;;) {
+        if ((await read()) === undefined) break;
+      }
+      await completion.wait();
+    };
+    const writer = new FlightPutWriter(
+      { write: (m) => call.write(m), drained: () => call.drained(), end: () => call.halfClose() },
+      { descriptor: codec.encodeDescriptor(descriptor), maxMessageBytes: this.#maxMessageBytes },
+      finish,
+    );
+    writer.beginNow(schema).catch(() => undefined);
+    return { writer, results: iterateMessages(read, codec.decodePutResult) };
+  }
+
+  /**
+   * Opens a bidirectional exchange. The descriptor is sent at once (alone), so the
+   * server can start answering before the client writes anything.
+   */
+  doExchange(descriptor: FlightDescriptor, options?: CallOptions): DoExchangeCall {
+    const call = this.#channel.bidi("DoExchange", this.#setup("DoExchange", options));
+    const empty = new Uint8Array(0);
+    call.write(
+      encodeFlightData({
+        descriptor: codec.encodeDescriptor(descriptor),
+        header: empty,
+        body: empty,
+        appMetadata: empty,
+      }),
+    );
+    const writer = new FlightStreamWriter(
+      { write: (m) => call.write(m), drained: () => call.drained(), end: () => call.halfClose() },
+      { maxMessageBytes: this.#maxMessageBytes },
+    );
+    const reader = new FlightStreamReader(
+      { read: () => call.read(), cancel: () => call.cancel() },
+      { maxMessageBytes: this.#options.maxReceiveMessageBytes ?? 64 * 1024 * 1024 },
+    );
+    return { writer, reader };
+  }
+
+  /** Runs an action; the call starts at once. Accepts an Action or just its type. */
+  doAction(action: Action | string, options?: CallOptions): AsyncIterable<Result> {
+    const a: Action = typeof action === "string" ? { type: action, body: new Uint8Array(0) } : action;
+    return this.#serverStream("DoAction", codec.encodeAction(a), codec.decodeResult, options);
+  }
+
+  /** The actions the server offers. */
+  async listActions(options?: CallOptions): Promise<ActionType[]> {
+    const out: ActionType[] = [];
+    for await (const t of this.#serverStream("ListActions", codec.encodeEmpty(), codec.decodeActionType, options))
+      out.push(t);
+    return out;
+  }
+
+  async #singleActionResult(action: Action, options: CallOptions | undefined): Promise<Uint8Array> {
+    let body: Uint8Array | undefined;
+    for await (const result of this.doAction(action, options)) body ??= result.body;
+    if (body === undefined) throw createFlightError(StatusCode.INTERNAL, `${action.type} returned no result`);
+    return body;
+  }
+
+  /** The well-known CancelFlightInfo action. */
+  async cancelFlightInfo(info: FlightInfo, options?: CallOptions): Promise<CancelStatus> {
+    const body = codec.encodeCancelFlightInfoRequest(info);
+    return codec.decodeCancelFlightInfoResult(
+      await this.#singleActionResult({ type: WellKnownAction.CancelFlightInfo, body }, options),
+    );
+  }
+
+  /** The well-known RenewFlightEndpoint action: the endpoint with a later expiration. */
+  async renewFlightEndpoint(endpoint: FlightEndpoint, options?: CallOptions): Promise<FlightEndpoint> {
+    const body = codec.encodeRenewFlightEndpointRequest(endpoint);
+    return codec.decodeEndpoint(
+      await this.#singleActionResult({ type: WellKnownAction.RenewFlightEndpoint, body }, options),
+    );
+  }
+
+  /** Connects and resolves once the channel is ready. @throws FlightUnavailableError at the timeout. */
+  waitForReady(options: WaitForReadyOptions = {}): Promise<void> {
+    return this.#channel.waitForReady(new Date(Date.now() + (options.timeoutMs ?? 30_000)), options.signal);
+  }
+
+  /** The bearer header attached to calls, if authenticated. */
+  get authorization(): string | undefined {
+    const value = this.#authHeader?.["authorization"];
+    return typeof value === "string" ? value : undefined;
+  }
+
+  /** Closes the connection. */
+  close(): void {
+    this.#channel.close();
+  }
+}

@@ -1,0 +1,286 @@
+/**
+ * FlightServer: serves a {@link FlightServerHandlers} implementation over gRPC, with
+ * Basic -> Bearer auth, middleware, TLS/mTLS and graceful drain.
+ *
+ * Lifecycle: `starting` (constructed) -> `serving` (after the first `listen`) ->
+ * `draining` (after `drain`: in-flight calls finish, new calls get UNAVAILABLE) ->
+ * `stopped`. `close()` stops at once, cancelling in-flight calls.
+ */
+import { DEFAULT_MAX_MESSAGE_BYTES } from "./flight-data.js";
+import { FlightError, FlightInvalidArgumentError, FlightUnavailableError, StatusCode } from "./flight-error.js";
+import type { Location } from "./flight-messages.js";
+import { type FlightServerHandlers, runRpc } from "./flight-server-handlers.js";
+import { createGrpcServer, type GrpcServerHandle, type ServerCallAdapter } from "./grpc-service.js";
+import { formatHost, parseLocation } from "./location.js";
+import { consoleLogger, type FlightLogger } from "./logger.js";
+import type { ServerMiddlewareFactory } from "./middleware.js";
+import { authenticateCall, type ServerAuthHandler } from "./server-auth.js";
+import { ServerCallContextImpl } from "./server-call-context.js";
+import { type ServerTlsOptions, validateServerTls } from "./tls-options.js";
+
+/** Options of {@link FlightServer}. */
+export interface FlightServerOptions {
+  /** Require Basic -> Bearer authentication on every call. Default: no authentication. */
+  readonly auth?: ServerAuthHandler;
+  /** Middleware factories by key (`ctx.getMiddleware(key)` returns the call's instance), run in insertion order. */
+  readonly middleware?: Readonly<Record<string, ServerMiddlewareFactory>>;
+  /** Serve TLS (`grpc+tls://`), optionally mTLS. */
+  readonly tls?: ServerTlsOptions;
+  /** Where internal error causes are logged. Default: JSON lines on stderr. */
+  readonly logger?: FlightLogger;
+  /** Largest accepted incoming message in bytes (larger: RESOURCE_EXHAUSTED). Default: 64 MiB. */
+  readonly maxReceiveMessageBytes?: number;
+  /** Largest outgoing message in bytes. Default: 64 MiB. */
+  readonly maxSendMessageBytes?: number;
+  /** Upper bound for FlightData messages the server encodes (batches are sliced). Default: 2 MiB. */
+  readonly maxMessageBytes?: number;
+  /** Extra grpc-js server options. */
+  readonly grpcOptions?: Readonly<Record<string, string | number>>;
+}
+
+/** Validated, filled-in {@link FlightServerOptions}. */
+export interface ResolvedFlightServerOptions {
+  readonly auth: ServerAuthHandler | undefined;
+  readonly middleware: ReadonlyArray<readonly [string, ServerMiddlewareFactory]>;
+  readonly tls: ServerTlsOptions | undefined;
+  readonly logger: FlightLogger;
+  readonly maxReceiveMessageBytes: number;
+  readonly maxSendMessageBytes: number;
+  readonly maxMessageBytes: number;
+  readonly grpcOptions: Readonly<Record<string, string | number>>;
+}
+
+function positiveInt(value: number | undefined, fallback: number, name: string): number {
+  const v = value ?? fallback;
+  if (!Number.isInteger(v) || v <= 0)
+    throw new FlightInvalidArgumentError(`${name} must be a positive integer, got ${v}`);
+  return v;
+}
+
+/** Validates and fills in server options. @throws FlightInvalidArgumentError naming the bad option. */
+export function resolveFlightServerOptions(options: FlightServerOptions = {}): ResolvedFlightServerOptions {
+  if (options.tls !== undefined) validateServerTls(options.tls);
+  const maxReceiveMessageBytes = positiveInt(
+    options.maxReceiveMessageBytes,
+    64 * 1024 * 1024,
+    "maxReceiveMessageBytes",
+  );
+  const maxSendMessageBytes = positiveInt(options.maxSendMessageBytes, 64 * 1024 * 1024, "maxSendMessageBytes");
+  const maxMessageBytes = positiveInt(options.maxMessageBytes, DEFAULT_MAX_MESSAGE_BYTES, "maxMessageBytes");
+  if (maxMessageBytes > maxSendMessageBytes) {
+    throw new FlightInvalidArgumentError("maxMessageBytes must not exceed maxSendMessageBytes");
+  }
+  return {
+    auth: options.auth,
+    middleware: Object.entries(options.middleware ?? {}),
+    tls: options.tls,
+    logger: options.logger ?? consoleLogger,
+    maxReceiveMessageBytes,
+    maxSendMessageBytes,
+    maxMessageBytes,
+    grpcOptions: options.grpcOptions ?? {},
+  };
+}
+
+/** Lifecycle state of a {@link FlightServer}. */
+export type FlightServerState = "starting" | "serving" | "draining" | "stopped";
+
+/** Where to listen: a location URI/object, or a host and port (port 0 picks a free one). */
+export type ListenTarget = Location | string | { readonly host?: string; readonly port: number };
+
+/** Where a server listens. */
+export interface ListenResult {
+  /** The bound port (0 for unix sockets). */
+  readonly port: number;
+  /** The location clients connect to. */
+  readonly location: Location;
+}
+
+/** A Flight server. */
+export class FlightServer {
+  readonly #handlers: FlightServerHandlers;
+  readonly #options: ResolvedFlightServerOptions;
+  readonly #grpc: GrpcServerHandle;
+  readonly #inFlight = new Set<ServerCallContextImpl>();
+  readonly #idleWaiters: Array<() => void> = [];
+  readonly #locations: Location[] = [];
+  #state: FlightServerState = "starting";
+  #draining: Promise<void> | undefined;
+
+  /** @throws FlightInvalidArgumentError for invalid options. */
+  constructor(handlers: FlightServerHandlers, options: FlightServerOptions = {}) {
+    this.#handlers = handlers;
+    this.#options = resolveFlightServerOptions(options);
+    this.#grpc = createGrpcServer(
+      {
+        maxReceiveMessageBytes: this.#options.maxReceiveMessageBytes,
+        maxSendMessageBytes: this.#options.maxSendMessageBytes,
+        grpcOptions: this.#options.grpcOptions,
+      },
+      (call) => this.#dispatch(call),
+    );
+  }
+
+  /** The lifecycle state. */
+  get state(): FlightServerState {
+    return this.#state;
+  }
+
+  /** Number of calls being served. */
+  get inFlight(): number {
+    return this.#inFlight.size;
+  }
+
+  /** Every location this server listens on. */
+  get locations(): readonly Location[] {
+    return this.#locations;
+  }
+
+  /**
+   * Starts listening. `{host, port}` (host default `localhost`) listens with TLS when the
+   * server has TLS options; a location's scheme must match them (`grpc+tls` needs `tls`).
+   * May be called several times (e.g. TCP and a unix socket).
+   * @returns the bound port and the location to give clients.
+   * @throws FlightInvalidArgumentError for a bad target, FlightUnavailableError when binding fails.
+   */
+  async listen(target: ListenTarget): Promise<ListenResult> {
+    if (this.#state === "draining" || this.#state === "stopped") {
+      throw new FlightUnavailableError(`cannot listen: the server is ${this.#state}`);
+    }
+    const tls = this.#options.tls;
+    let address: string;
+    let make: (port: number) => string;
+    if (typeof target === "object" && !("uri" in target)) {
+      const host = target.host ?? "localhost";
+      address = `${formatHost(host)}:${target.port}`;
+      const scheme = tls === undefined ? "grpc+tcp" : "grpc+tls";
+      make = (port) => `${scheme}://${formatHost(host)}:${port}`;
+    } else {
+      const parsed = parseLocation(target);
+      if (parsed.kind === "reuse")
+        throw new FlightInvalidArgumentError("cannot listen on the reuse-connection location");
+      if (parsed.kind === "unix") {
+        address = `unix://${parsed.path}`;
+        make = () => `grpc+unix://${parsed.path}`;
+      } else {
+        if (parsed.kind === "tls" && tls === undefined) {
+          throw new FlightInvalidArgumentError(`listen on ${parsed.uri}: grpc+tls needs the server's tls option`);
+        }
+        if (parsed.kind === "tcp" && tls !== undefined) {
+          throw new FlightInvalidArgumentError(`listen on ${parsed.uri}: the server has TLS options; use grpc+tls://`);
+        }
+        address = `${formatHost(parsed.host)}:${parsed.port}`;
+        const scheme = parsed.kind === "tls" ? "grpc+tls" : "grpc+tcp";
+        make = (port) => `${scheme}://${formatHost(parsed.host)}:${port}`;
+      }
+    }
+    const port = await this.#grpc.bind(address, address.startsWith("unix:") ? undefined : tls);
+    const location: Location = { uri: make(port) };
+    this.#locations.push(location);
+    if (this.#state === "starting") this.#state = "serving";
+    this.#options.logger.info?.("flight server listening", { location: location.uri });
+    return { port, location };
+  }
+
+  /**
+   * Graceful stop: new calls get UNAVAILABLE, the listeners close, in-flight calls may
+   * finish for up to `graceMs` milliseconds; calls still running then are cancelled.
+   * Resolves when the server is `stopped`. Calling it again returns the same promise.
+   */
+  drain(graceMs: number): Promise<void> {
+    if (this.#draining !== undefined) return this.#draining;
+    if (this.#state === "stopped") return Promise.resolve();
+    this.#state = "draining";
+    this.#options.logger.info?.("flight server draining", { inFlight: this.#inFlight.size, graceMs });
+    this.#draining = this.#drain(graceMs);
+    return this.#draining;
+  }
+
+  async #drain(graceMs: number): Promise<void> {
+    const shutdown = this.#grpc.tryShutdown();
+    let timer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<"timeout">((resolve) => {
+      timer = setTimeout(() => resolve("timeout"), Math.max(0, graceMs));
+    });
+    const idle = this.#whenIdle().then(() => "idle" as const);
+    const outcome = await Promise.race([idle, graceOver]);
+    clearTimeout(timer);
+    if (outcome === "timeout") this.#cancelAll("the server stopped before the call finished");
+    this.#grpc.forceShutdown();
+    await shutdown;
+    this.#state = "stopped";
+  }
+
+  /** Stops now: in-flight calls are cancelled, listeners and connections closed. */
+  async close(): Promise<void> {
+    if (this.#state === "stopped") return;
+    this.#state = "stopped";
+    this.#cancelAll("the server was closed");
+    this.#grpc.forceShutdown();
+  }
+
+  #cancelAll(message: string): void {
+    for (const ctx of this.#inFlight) ctx.abort(new FlightUnavailableError(message));
+  }
+
+  #whenIdle(): Promise<void> {
+    if (this.#inFlight.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  #dispatch(call: ServerCallAdapter): void {
+    if (this.#state !== "serving") {
+      call.fail(
+        new FlightUnavailableError(`the server is ${this.#state === "starting" ? "starting" : "shutting down"}`),
+      );
+      return;
+    }
+    void this.#serve(call);
+  }
+
+  async #serve(call: ServerCallAdapter): Promise<void> {
+    const ctx = new ServerCallContextImpl(call);
+    this.#inFlight.add(ctx);
+    let error: FlightError | undefined;
+    try {
+      for (const [key, factory] of this.#options.middleware) {
+        const m = factory.startCall({ method: call.method }, ctx.headers);
+        if (m !== undefined) ctx.middleware.set(key, m);
+      }
+      if (this.#options.auth !== undefined) await authenticateCall(this.#options.auth, ctx);
+      await runRpc(this.#handlers, ctx, call, this.#options);
+      if (ctx.signal.aborted) error = FlightError.from(ctx.signal.reason);
+    } catch (thrown) {
+      error = this.#toFlightError(thrown, ctx);
+    }
+    try {
+      ctx.flushHeaders();
+      if (error === undefined) call.end(ctx.trailers);
+      else call.fail(error, ctx.trailers);
+    } catch (thrown) {
+      // Invalid header names added by the handler or middleware.
+      error = this.#toFlightError(thrown, ctx);
+      call.fail(error);
+    }
+    for (const m of ctx.middleware.values()) {
+      try {
+        m.callCompleted?.(error);
+      } catch (thrown) {
+        this.#options.logger.error("server middleware callCompleted threw", { method: call.method, error: thrown });
+      }
+    }
+    ctx.dispose();
+    this.#inFlight.delete(ctx);
+    if (this.#inFlight.size === 0) for (const resolve of this.#idleWaiters.splice(0)) resolve();
+  }
+
+  #toFlightError(thrown: unknown, ctx: ServerCallContextImpl): FlightError {
+    if (thrown instanceof FlightError) return thrown;
+    if (ctx.signal.aborted) return FlightError.from(ctx.signal.reason);
+    const error = FlightError.from(thrown);
+    if (error.code === StatusCode.INTERNAL) {
+      this.#options.logger.error("flight handler failed", { method: ctx.method, peer: ctx.peer, error: thrown });
+    }
+    return error;
+  }
+}
