@@ -44,8 +44,8 @@ export const PlannerErrorReasons = {
   PLANNER_UNKNOWN_ACTION: StatusCode.UNIMPLEMENTED,
   /** A DoAction body is malformed (bad JSON, wrong types, unknown fields). */
   PLANNER_INVALID_ACTION_BODY: StatusCode.INVALID_ARGUMENT,
-  /** The planner is draining or stopped and takes no new calls. */
-  PLANNER_UNAVAILABLE: StatusCode.UNAVAILABLE,
+  /** A planner option is missing or out of range (startPlanner). */
+  PLANNER_INVALID_OPTIONS: StatusCode.INVALID_ARGUMENT,
 } as const satisfies Record<string, StatusCode>;
 
 const plannerBrand = Symbol.for("flight-cluster.PlannerError");

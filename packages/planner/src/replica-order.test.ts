@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { callerZoneFromHeaders, orderReplicas, type ReplicaCandidate, replicaLocations } from "./replica-order.js";
+import { normalizeCallerZone, orderReplicas, type ReplicaCandidate, replicaLocations } from "./replica-order.js";
 
 const replica = (id: string, zone: string, load: number, locations = [`grpc+tcp://${id}:1`]): ReplicaCandidate => ({
   id,
@@ -48,12 +48,11 @@ describe("replicaLocations", () => {
   });
 });
 
-describe("callerZoneFromHeaders", () => {
-  it("reads, trims and bounds x-flight-zone", () => {
-    expect(callerZoneFromHeaders({ "x-flight-zone": " eu-1 " })).toBe("eu-1");
-    expect(callerZoneFromHeaders({ "x-flight-zone": ["b", "c"] })).toBe("b");
-    expect(callerZoneFromHeaders({})).toBeUndefined();
-    expect(callerZoneFromHeaders({ "x-flight-zone": "" })).toBeUndefined();
-    expect(callerZoneFromHeaders({ "x-flight-zone": "z".repeat(200) })).toBeUndefined();
+describe("normalizeCallerZone", () => {
+  it("trims and bounds the x-flight-zone value", () => {
+    expect(normalizeCallerZone(" eu-1 ")).toBe("eu-1");
+    expect(normalizeCallerZone(undefined)).toBeUndefined();
+    expect(normalizeCallerZone("  ")).toBeUndefined();
+    expect(normalizeCallerZone("z".repeat(200))).toBeUndefined();
   });
 });

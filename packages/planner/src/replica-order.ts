@@ -70,15 +70,11 @@ export function replicaLocations(replicas: readonly ReplicaCandidate[]): string[
 }
 
 /**
- * The caller's zone from request headers (`x-flight-zone`), trimmed; undefined when
+ * The caller's zone from the raw `x-flight-zone` header value, trimmed; undefined when
  * absent, empty or longer than 128 characters (a bad zone only loses the preference).
  */
-export function callerZoneFromHeaders(
-  headers: Readonly<Record<string, string | readonly string[] | undefined>>,
-): string | undefined {
-  const raw = headers[ZONE_HEADER];
-  const value = Array.isArray(raw) ? raw[0] : raw;
-  if (typeof value !== "string") return undefined;
+export function normalizeCallerZone(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
   const zone = value.trim();
   return zone === "" || zone.length > 128 ? undefined : zone;
 }

@@ -1,0 +1,158 @@
+/**
+ * Prometheus wiring of {@link PlannerMetrics} (prom-client), and a small HTTP server
+ * exposing `/metrics` and `/healthz`. Used by the entry points (CLI); domain code only
+ * sees the PlannerMetrics interface.
+ */
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
+import type { PlannerMetrics } from "./metrics.js";
+
+/** PlannerMetrics recorded into a prom-client registry. */
+export interface PromPlannerMetrics extends PlannerMetrics {
+  /** The prom-client registry holding the planner's metrics. */
+  readonly registry: Registry;
+}
+
+/** Options of {@link createPromPlannerMetrics}. */
+export interface PromPlannerMetricsOptions {
+  /** Registry to register into (default: a new one). */
+  readonly registry?: Registry;
+  /** Also collect Node.js process metrics (default true). */
+  readonly processMetrics?: boolean;
+}
+
+/**
+ * Create planner metrics: `flight_planner_rpc_total{method,code}`,
+ * `flight_planner_rpc_duration_seconds{method}`, `flight_planner_tickets_issued_total`,
+ * `flight_planner_uploads_total{outcome}`, `flight_planner_upload_rows_total`,
+ * `flight_planner_upload_bytes_total`, `flight_planner_repair_actions_total{action}`.
+ */
+export function createPromPlannerMetrics(options: PromPlannerMetricsOptions = {}): PromPlannerMetrics {
+  const registry = options.registry ?? new Registry();
+  if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
+  const rpcs = new Counter({
+    name: "flight_planner_rpc_total",
+    help: "Planner RPCs and actions finished, by method and gRPC status",
+    labelNames: ["method", "code"] as const,
+    registers: [registry],
+  });
+  const durations = new Histogram({
+    name: "flight_planner_rpc_duration_seconds",
+    help: "Planner RPC and action durations in seconds",
+    labelNames: ["method"] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10, 60, 600],
+    registers: [registry],
+  });
+  const tickets = new Counter({
+    name: "flight_planner_tickets_issued_total",
+    help: "Tickets registered by GetFlightInfo and PollFlightInfo",
+    registers: [registry],
+  });
+  const uploads = new Counter({
+    name: "flight_planner_uploads_total",
+    help: "Uploads finished, by outcome",
+    labelNames: ["outcome"] as const,
+    registers: [registry],
+  });
+  const uploadRows = new Counter({
+    name: "flight_planner_upload_rows_total",
+    help: "Rows committed by uploads",
+    registers: [registry],
+  });
+  const uploadBytes = new Counter({
+    name: "flight_planner_upload_bytes_total",
+    help: "Shard bytes committed by uploads (one copy)",
+    registers: [registry],
+  });
+  const repairs = new Counter({
+    name: "flight_planner_repair_actions_total",
+    help: "Repair loop actions, by kind",
+    labelNames: ["action"] as const,
+    registers: [registry],
+  });
+  return {
+    registry,
+    rpcFinished(method, code, seconds) {
+      rpcs.inc({ method, code });
+      durations.observe({ method }, seconds);
+    },
+    ticketsIssued(count) {
+      tickets.inc(count);
+    },
+    uploadFinished(outcome, rows, bytes) {
+      uploads.inc({ outcome });
+      uploadRows.inc(rows);
+      uploadBytes.inc(bytes);
+    },
+    repairAction(action) {
+      repairs.inc({ action });
+    },
+  };
+}
+
+/** Options of {@link startMetricsServer}. */
+export interface MetricsServerOptions {
+  readonly registry: Registry;
+  /** Port (0 picks a free one). */
+  readonly port: number;
+  /** Interface (default `localhost`). */
+  readonly host?: string;
+  /** Health check for `/healthz`: true answers 200, false 503. */
+  readonly healthy: () => boolean;
+}
+
+/** A running metrics HTTP server. */
+export interface MetricsServer {
+  readonly port: number;
+  /** `http://host:port`. */
+  readonly url: string;
+  /** Stop listening and close connections. */
+  close(): Promise<void>;
+}
+
+/**
+ * Serve `GET /metrics` (Prometheus text format) and `GET /healthz` (200 `ok` when
+ * healthy, 503 `unavailable` otherwise); anything else is 404.
+ * @throws Error when the port cannot be bound.
+ */
+export async function startMetricsServer(options: MetricsServerOptions): Promise<MetricsServer> {
+  const host = options.host ?? "localhost";
+  const server: Server = createServer((request, response) => {
+    const path = (request.url ?? "/").split("?")[0];
+    if (request.method !== "GET" && request.method !== "HEAD") {
+      response.writeHead(405, { allow: "GET, HEAD" }).end();
+      return;
+    }
+    if (path === "/healthz") {
+      const ok = options.healthy();
+      response.writeHead(ok ? 200 : 503, { "content-type": "text/plain" }).end(ok ? "ok\n" : "unavailable\n");
+      return;
+    }
+    if (path === "/metrics") {
+      options.registry.metrics().then(
+        (text) => response.writeHead(200, { "content-type": options.registry.contentType }).end(text),
+        () => response.writeHead(500).end(),
+      );
+      return;
+    }
+    response.writeHead(404, { "content-type": "text/plain" }).end("not found\n");
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    port,
+    url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
