@@ -101,7 +101,11 @@ export class FlightPutWriter extends FlightStreamWriter {
 /** What `doPut` returns. */
 export interface DoPutCall {
   readonly writer: FlightPutWriter;
-  /** The server's acknowledgements. Results not read by the time `writer.close()` is called are discarded. */
+  /**
+   * The server's acknowledgements. Once iterated, the caller must keep reading them until
+   * the end (or `writer.close()` may wait for the server forever); if never iterated,
+   * `writer.close()` discards them.
+   */
   readonly results: AsyncIterable<PutResult>;
 }
 
@@ -354,10 +358,13 @@ export class FlightClient {
     const completion = new Completion();
     const call = this.#channel.bidi("DoPut", this.#setup("DoPut", options, completion));
     const read = serialReader(call);
+    let resultsClaimed = false;
     const finish = async () => {
-      // Discard unread acknowledgements so the server can finish, then report its status.
-      for (;;) {
-        if ((await read()) === undefined) break;
+      // Nobody reads the acknowledgements: discard them so the server can finish.
+      if (!resultsClaimed) {
+        for (;;) {
+          if ((await read()) === undefined) break;
+        }
       }
       await completion.wait();
     };
@@ -367,7 +374,14 @@ export class FlightClient {
       finish,
     );
     writer.beginNow(schema).catch(() => undefined);
-    return { writer, results: iterateMessages(read, codec.decodePutResult) };
+    const acks = iterateMessages(read, codec.decodePutResult);
+    const results: AsyncIterable<PutResult> = {
+      [Symbol.asyncIterator]: () => {
+        resultsClaimed = true;
+        return acks[Symbol.asyncIterator]();
+      },
+    };
+    return { writer, results };
   }
 
   /**
