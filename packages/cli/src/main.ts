@@ -1,4 +1,37 @@
 #!/usr/bin/env node
-/** The flight-cluster command line (placeholder until the cluster lands). */
-process.stderr.write("flight-cluster: not built yet\n");
-process.exitCode = 1;
+/**
+ * The `flight-cluster` executable. Wires process signals to an AbortSignal (first
+ * SIGINT/SIGTERM: stop or drain; second: exit at once), runs the command line and
+ * sets the exit code.
+ */
+import { COMMANDS } from "./commands.js";
+import { runCli } from "./run-cli.js";
+
+const controller = new AbortController();
+let signals = 0;
+const onSignal = (name: NodeJS.Signals): void => {
+  signals += 1;
+  if (signals === 1) {
+    controller.abort(new Error(`received ${name}`));
+    return;
+  }
+  process.stderr.write(`flight-cluster: second ${name}, exiting without draining\n`);
+  process.exit(name === "SIGINT" ? 130 : 143);
+};
+process.on("SIGINT", onSignal);
+process.on("SIGTERM", onSignal);
+// A closed pipe on stdout (`flight-cluster ls … | head`) is not an error worth a stack trace.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
+});
+
+const code = await runCli(
+  process.argv.slice(2),
+  { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() },
+  controller.signal,
+  COMMANDS,
+);
+process.exitCode = code;
+// Servers have closed their handles by now; a client library that keeps a timer or a socket
+// alive must not hold the process open after the command has finished.
+setTimeout(() => process.exit(code), 2000).unref();

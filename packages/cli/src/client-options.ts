@@ -1,0 +1,33 @@
+/** Flags shared by the client commands (put, get, ls, rm, status). */
+import type { OptionSpec, ParsedArgs } from "./command.js";
+
+/** `--zone`, `--timeout`. */
+export const CLIENT_OPTIONS: Readonly<Record<string, OptionSpec>> = {
+  zone: {
+    type: "string",
+    value: "ZONE",
+    description: "your zone, sent as x-flight-zone so the nearest replicas come first",
+  },
+  timeout: {
+    type: "string",
+    value: "DURATION",
+    description: "deadline of each request to the planner (15, 30s, 2m); data streams have none",
+    defaultText: "30s",
+  },
+};
+
+/** `--json`. */
+export const JSON_OPTION: Readonly<Record<string, OptionSpec>> = {
+  json: { type: "boolean", description: "print machine-readable JSON instead of tables" },
+};
+
+/** The parsed client flags. */
+export interface ClientFlags {
+  readonly zone: string | undefined;
+  readonly timeoutMs: number;
+}
+
+/** Read `--zone` and `--timeout`. @throws CliError CLI_USAGE for bad values. */
+export function clientFlags(args: ParsedArgs): ClientFlags {
+  return { zone: args.string("zone"), timeoutMs: args.durationMs("timeout", 30_000, 100, 3_600_000) };
+}

@@ -1,0 +1,10 @@
+/** Every command of `flight-cluster`, in the order `--help` lists them. */
+import type { CommandSpec } from "./command.js";
+import { getCommand } from "./command-get.js";
+import { lsCommand } from "./command-ls.js";
+import { putCommand } from "./command-put.js";
+import { rmCommand } from "./command-rm.js";
+import { statusCommand } from "./command-status.js";
+
+/** The commands offered by the executable. */
+export const COMMANDS: readonly CommandSpec[] = [putCommand, getCommand, lsCommand, rmCommand, statusCommand];
