@@ -28,7 +28,7 @@ export interface ResolvedBenchOptions {
   readonly tables: readonly TableName[];
   /** Scenarios to run, in order. */
   readonly scenarios: readonly ScenarioId[];
-  /** Write Node CPU profiles of scenarios a and a2 (server and client) into `<workDir>/profiles`. */
+  /** Write CPU profiles of the Node processes (scenarios a, a2, b; serving and timed passes only) into `<workDir>/profiles`. */
   readonly cpuProf: boolean;
   /** Python interpreter with pyarrow. */
   readonly python: string;

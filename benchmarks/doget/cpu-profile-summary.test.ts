@@ -34,13 +34,20 @@ describe("summarizeCpuProfile", () => {
     expect(summary.functions[0]?.name).toBe("copy (node:buffer:10)");
   });
 
+  it("names the callers self time came through", () => {
+    const copy = summary.functions.find((f) => f.name.startsWith("copy"));
+    expect(copy?.callers).toEqual([{ name: "encode (@grpc/grpc-js/build/src/a.js:10)", percent: 40 }]);
+  });
+
   it("groups self time by area", () => {
     const areas = Object.fromEntries(summary.areas.map((a) => [a.name, a.selfPercent]));
     expect(areas).toEqual({ "node internals": 40, "grpc-js": 20, "benchmark code": 20, "(garbage collector)": 20 });
   });
 
   it("formats the summary as text", () => {
-    expect(formatProfileSummary(summary, 1)).toContain("40.0% /  40.0%  copy (node:buffer:10)");
+    const text = formatProfileSummary(summary, 1);
+    expect(text).toContain("40.0% /  40.0%  copy (node:buffer:10)");
+    expect(text).toContain("<- 40.0% from encode");
   });
 });
 

@@ -24,6 +24,8 @@ export interface ProfileEntry {
   readonly totalMs: number;
   /** Inclusive share of non-idle time, percent. */
   readonly totalPercent: number;
+  /** For functions: the callers its self time came through, largest first (percent of busy time). */
+  readonly callers: ReadonlyArray<{ readonly name: string; readonly percent: number }>;
 }
 
 /** A profile's summary. */
@@ -38,9 +40,16 @@ export interface ProfileSummary {
   readonly areas: readonly ProfileEntry[];
 }
 
+/** A script URL shortened to the part that names it: package-relative in node_modules, repo-relative in packages/. */
 function shortUrl(url: string): string {
-  const parts = url.replace(/^file:\/\//, "").split("/");
-  return parts.slice(-2).join("/");
+  const path = url.replace(/^file:\/\//, "");
+  const modules = path.lastIndexOf("/node_modules/");
+  if (modules >= 0) return path.slice(modules + "/node_modules/".length);
+  for (const root of ["/packages/", "/benchmarks/"]) {
+    const at = path.lastIndexOf(root);
+    if (at >= 0) return path.slice(at + 1);
+  }
+  return path.split("/").slice(-2).join("/");
 }
 
 /** The area a script URL belongs to. */
@@ -70,6 +79,7 @@ export function summarizeCpuProfile(profile: CpuProfile): ProfileSummary {
     return frame.url ? `${name} (${shortUrl(frame.url)}:${frame.lineNumber + 1})` : name;
   };
   const self = new Map<string, number>();
+  const callers = new Map<string, Map<string, number>>();
   const total = new Map<string, number>();
   const areas = new Map<string, number>();
   let busy = 0;
@@ -87,6 +97,11 @@ export function summarizeCpuProfile(profile: CpuProfile): ProfileSummary {
     busy += micros;
     const key = keyOf(id);
     self.set(key, (self.get(key) ?? 0) + micros);
+    const parentId = parent.get(id);
+    const caller = parentId === undefined ? "(none)" : keyOf(parentId);
+    const byCaller = callers.get(key) ?? new Map<string, number>();
+    byCaller.set(caller, (byCaller.get(caller) ?? 0) + micros);
+    callers.set(key, byCaller);
     const area = areaOf(frame?.url ?? "", frame?.functionName ?? "");
     areas.set(area, (areas.get(area) ?? 0) + micros);
     const seen = new Set<string>();
@@ -104,6 +119,9 @@ export function summarizeCpuProfile(profile: CpuProfile): ProfileSummary {
     selfPercent: percent(selfMicros),
     totalMs: totalMicros / 1000,
     totalPercent: percent(totalMicros),
+    callers: [...(callers.get(name) ?? new Map<string, number>()).entries()]
+      .sort((x, y) => y[1] - x[1])
+      .map(([caller, micros]) => ({ name: caller, percent: percent(micros) })),
   });
   return {
     busyMs: busy / 1000,
@@ -117,7 +135,10 @@ export function summarizeCpuProfile(profile: CpuProfile): ProfileSummary {
   };
 }
 
-/** Plain-text rendering: areas, then the `top` functions by self time (with inclusive time). */
+/**
+ * Plain-text rendering: areas, then the `top` functions by self time (with inclusive time),
+ * each of the first ten with its two main callers.
+ */
 export function formatProfileSummary(summary: ProfileSummary, top: number): string {
   const lines = [
     `busy ${summary.busyMs.toFixed(0)} ms, idle ${summary.idleMs.toFixed(0)} ms (percentages are of busy time)`,
@@ -126,7 +147,12 @@ export function formatProfileSummary(summary: ProfileSummary, top: number): stri
     `top ${top} functions: self% / inclusive%`,
     ...summary.functions
       .slice(0, top)
-      .map((f) => `  ${f.selfPercent.toFixed(1).padStart(5)}% / ${f.totalPercent.toFixed(1).padStart(5)}%  ${f.name}`),
+      .flatMap((f, i) => [
+        `  ${f.selfPercent.toFixed(1).padStart(5)}% / ${f.totalPercent.toFixed(1).padStart(5)}%  ${f.name}`,
+        ...(i < 10
+          ? f.callers.slice(0, 2).map((c) => `                  <- ${c.percent.toFixed(1)}% from ${c.name}`)
+          : []),
+      ]),
   ];
   return lines.join("\n");
 }

@@ -26,7 +26,7 @@ const script = (name: string): string => fileURLToPath(new URL(`./${name}`, impo
 /** The Python sources are not compiled: from dist/doget/ back to doget/py/. */
 const pythonScript = (name: string): string => fileURLToPath(new URL(`../../doget/py/${name}`, import.meta.url));
 
-/** Directory the CPU profiles of scenarios a and a2 are written to. */
+/** Directory the CPU profiles of the Node scenarios (a, a2, b) are written to. */
 export function profileDir(options: ResolvedBenchOptions): string {
   return join(options.workDir, "profiles");
 }
@@ -38,15 +38,11 @@ function nodeCommand(
   file: string,
   args: string[],
 ): Command {
-  const profiled = ctx.options.cpuProf && (id === "a" || id === "a2");
-  const flags = profiled
-    ? [
-        "--cpu-prof",
-        `--cpu-prof-dir=${profileDir(ctx.options)}`,
-        `--cpu-prof-name=${ctx.table}-${id}-${role}.cpuprofile`,
-      ]
+  const profiled = ctx.options.cpuProf;
+  const profile = profiled
+    ? ["--cpu-profile", join(profileDir(ctx.options), `${ctx.table}-${id}-${role}.cpuprofile`)]
     : [];
-  return { command: process.execPath, args: [...flags, script(file), ...args] };
+  return { command: process.execPath, args: [script(file), ...args, ...profile] };
 }
 
 function passArgs(ctx: ScenarioContext): string[] {

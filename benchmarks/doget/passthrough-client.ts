@@ -4,7 +4,7 @@
  * same channel options as our client.
  *
  * Usage: node passthrough-client.js --port N --expect-rows N --expect-messages N
- *        --expect-wire-bytes N [--passes 5] [--warmup 1]
+ *        --expect-wire-bytes N [--passes 5] [--warmup 1] [--cpu-profile FILE]
  * A pass "delivers the table's rows" when it received exactly the expected messages and bytes.
  */
 import { parseArgs } from "node:util";
@@ -49,6 +49,7 @@ async function main(): Promise<void> {
       "expect-wire-bytes": { type: "string" },
       passes: { type: "string", default: "5" },
       warmup: { type: "string", default: "1" },
+      "cpu-profile": { type: "string" },
     },
   });
   const port = parseCount(values.port, "--port");
@@ -60,6 +61,7 @@ async function main(): Promise<void> {
     warmup: parseCount(values.warmup, "--warmup"),
     passes: parseCount(values.passes, "--passes"),
     expectRows,
+    cpuProfile: values["cpu-profile"],
     onePass: () => onePass(client, expectRows, expectMessages, expectBytes),
   });
   client.close();

@@ -2,7 +2,7 @@
  * Reference (b), server process: a grpc-js server that streams a table's pre-encoded FlightData
  * messages (encoded once at start-up by our encoder) for every DoGet, with backpressure.
  *
- * Usage: node passthrough-server.js --file TABLE.arrow [--max-message-bytes N]
+ * Usage: node passthrough-server.js --file TABLE.arrow [--max-message-bytes N] [--cpu-profile FILE]
  * Prints a ready event with `port`, `messages` and `wireBytes`; stops when stdin closes.
  */
 import { parseArgs } from "node:util";
@@ -10,6 +10,7 @@ import { Server, ServerCredentials, type ServerWritableStream } from "@grpc/grpc
 import { emitEvent, failProcess, processUsage, stdinClosed } from "./bench-events.js";
 import { bindServer } from "./bind-server.js";
 import { parsePositiveInt } from "./cli-args.js";
+import { startCpuProfile } from "./cpu-profiler.js";
 import { passthroughService } from "./passthrough-service.js";
 import { writeMessages } from "./stream-writer.js";
 import { loadTableFile } from "./table-file.js";
@@ -17,7 +18,7 @@ import { encodeTableStream } from "./table-frames.js";
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { file: { type: "string" }, "max-message-bytes": { type: "string" } },
+    options: { file: { type: "string" }, "max-message-bytes": { type: "string" }, "cpu-profile": { type: "string" } },
   });
   if (values.file === undefined) failProcess("passthrough-server: --file is required");
   const maxMessageBytes = parsePositiveInt(values["max-message-bytes"], "--max-message-bytes");
@@ -31,6 +32,7 @@ async function main(): Promise<void> {
     },
   });
   const port = await bindServer(server, ServerCredentials.createInsecure());
+  const profiling = await startCpuProfile(values["cpu-profile"]);
   emitEvent({
     event: "ready",
     port,
@@ -40,6 +42,7 @@ async function main(): Promise<void> {
     ...processUsage(),
   });
   await stdinClosed();
+  await profiling.stop();
   server.forceShutdown();
   emitEvent({ event: "exit", ...processUsage() });
 }

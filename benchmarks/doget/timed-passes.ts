@@ -1,6 +1,7 @@
 /** The client-side measuring loop shared by the Node benchmark clients. */
 import type { ClientResultEvent, PassResult } from "./bench-events.js";
 import { processUsage } from "./bench-events.js";
+import { startCpuProfile } from "./cpu-profiler.js";
 
 /** Counts what one pass received. */
 export interface PassCount {
@@ -18,13 +19,15 @@ export interface TimedPassOptions {
   readonly passes: number;
   /** Every pass must deliver exactly this many rows. */
   readonly expectRows: number;
+  /** Write a CPU profile of the timed passes (not the warm-up) to this file. */
+  readonly cpuProfile?: string | undefined;
   /** Performs one complete DoGet and reports what it received. */
   readonly onePass: () => Promise<PassCount>;
 }
 
 /**
  * Runs `warmup` then `passes` passes one after another, timing each with a monotonic clock,
- * and checks each pass's row count.
+ * and checks each pass's row count. With `cpuProfile`, profiles the timed passes only.
  *
  * @returns the result event to print (resource usage included).
  * @throws Error when a pass delivers a different number of rows than expected.
@@ -42,9 +45,11 @@ export async function runTimedPasses(options: TimedPassOptions): Promise<ClientR
     return { seconds, rows: count.rows, batches: count.batches };
   };
   for (let i = 0; i < options.warmup; i++) warmup.push(await timePass());
+  const profiling = await startCpuProfile(options.cpuProfile);
   const before = process.resourceUsage();
   for (let i = 0; i < options.passes; i++) passes.push(await timePass());
   const after = process.resourceUsage();
+  await profiling.stop();
   const timedCpuSeconds = (after.userCPUTime - before.userCPUTime + after.systemCPUTime - before.systemCPUTime) / 1e6;
   return { event: "result", warmup, passes, timedCpuSeconds, ...processUsage() };
 }

@@ -38,7 +38,7 @@ def one_pass(client: flight.FlightClient, ticket: flight.Ticket) -> dict:
             continue
         if batch.num_rows > 0:
             batch.column(0)[0]
-            batch.column(batch.num_columns - 1)[0]
+            batch.column(batch.num_columns - 1)[batch.num_rows - 1]
         rows += batch.num_rows
         batches += 1
     return {"seconds": time.perf_counter() - start, "rows": rows, "batches": batches}
