@@ -95,10 +95,8 @@ export class FlightDataEncoder {
     out.set(header, layout.headerPos);
     const frame: FlightDataFrame = {
       descriptor:
-        descriptor === undefined
-          ? undefined
-          : out.subarray(layout.descriptorPos, layout.descriptorPos + descriptorLength),
-      header: out.subarray(layout.headerPos, layout.headerPos + header.length),
+        descriptor === undefined ? undefined : view(out, layout.descriptorPos, layout.descriptorPos + descriptorLength),
+      header: view(out, layout.headerPos, layout.headerPos + header.length),
       appMetadata: EMPTY,
       body: EMPTY,
     };
@@ -136,10 +134,7 @@ export class FlightDataEncoder {
         if (update === undefined) continue;
         const valueType = this.schema.dictionaries.get(id)!;
         const target: Target = { dictionaryId: id, isDelta: update.isDelta };
-        for (const chunk of update.chunks) {
-          this.encodeRows(target, [valueType], [chunk], chunk.length, EMPTY, frames);
-          target.isDelta = true;
-        }
+        for (const chunk of update.chunks) this.encodeRows(target, [valueType], [chunk], chunk.length, EMPTY, frames);
       }
     }
     const types = fields.map((f) => f.type);
@@ -180,6 +175,8 @@ export class FlightDataEncoder {
         }
       }
       frames.push(this.writeFrame(target, rows, start + rows === rowCount ? appMetadata : EMPTY));
+      // Later slices of a dictionary append to the first one.
+      if (target.dictionaryId >= 0) target.isDelta = true;
       start += rows;
     } while (start < rowCount);
   }
@@ -224,12 +221,12 @@ export class FlightDataEncoder {
     plan.reset();
     const headerEnd = layout.headerPos + headerSize + layout.headerPadding;
     const frame: FlightDataFrame = {
-      header: out.subarray(layout.headerPos, headerEnd),
+      header: view(out, layout.headerPos, headerEnd),
       appMetadata:
         layout.appMetadataPos >= 0
-          ? out.subarray(layout.appMetadataPos, layout.appMetadataPos + appMetadata.length)
+          ? view(out, layout.appMetadataPos, layout.appMetadataPos + appMetadata.length)
           : EMPTY,
-      body: layout.bodyPos >= 0 ? out.subarray(layout.bodyPos, layout.bodyPos + bodyLength) : EMPTY,
+      body: layout.bodyPos >= 0 ? view(out, layout.bodyPos, layout.bodyPos + bodyLength) : EMPTY,
     };
     registerEncodedMessage(frame, out);
     return frame;
@@ -240,6 +237,11 @@ export class FlightDataEncoder {
  * Check that `type` can be encoded; returns true when it contains a dictionary.
  * @throws FlightError INVALID_ARGUMENT naming the field otherwise.
  */
+/** A plain Uint8Array view of `out` [start, end) (frames never expose Buffer, whose slice() does not copy). */
+function view(out: Buffer, start: number, end: number): Uint8Array {
+  return new Uint8Array(out.buffer, out.byteOffset + start, end - start);
+}
+
 function checkEncodable(type: DataType, name: string, insideDictionary: boolean): boolean {
   switch (type.typeId) {
     case Type.Utf8View:

@@ -140,6 +140,7 @@ export function writeFlightDataFraming(
     pos = writeVarint(out, pos, descriptorLength);
   }
   if (layout.headerPos >= 0) {
+    pos = layout.headerPos - 1 - varintSize(headerLength + layout.headerPadding);
     out[pos++] = TAG_HEADER;
     writeVarint(out, pos, headerLength + layout.headerPadding);
     const padStart = layout.headerPos + headerLength;

@@ -115,7 +115,8 @@ export function decodeFlightData(bytes: Uint8Array, maxBytes: number = Number.PO
       if (length > end - pos) {
         throw malformed(`field ${field} claims ${length} bytes but only ${end - pos} remain`);
       }
-      const value = bytes.subarray(pos, pos + length);
+      // A plain Uint8Array view (not a Buffer, whose slice() would not copy).
+      const value = new Uint8Array(bytes.buffer, bytes.byteOffset + pos, length);
       pos += length;
       if (field === 1) descriptor = value;
       else if (field === 2) header = value;
