@@ -5,8 +5,10 @@
  * Public API. Sibling packages may also import "@flight-cluster/registry/internal".
  */
 
+export * from "./create-registry.js";
 export * from "./registry.js";
 export * from "./registry-error.js";
 export { createMemoryRegistry } from "./registry-memory.js";
 export * from "./registry-options.js";
+export { createRedisRegistry } from "./registry-redis.js";
 export * from "./registry-types.js";

@@ -4,3 +4,6 @@
  */
 
 export * from "./index.js";
+export { type DatasetRebuildPlan, planRebuild, type RestorableVersion } from "./rebuild-plan.js";
+export { type RedisKeys, redisKeys } from "./redis-keys.js";
+export { type ParsedRedisUrl, parseRedisUrl, redact } from "./redis-url.js";

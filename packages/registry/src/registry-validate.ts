@@ -19,6 +19,7 @@ const ID_PATTERN = /^[A-Za-z0-9._:@-]{1,128}$/;
 const RANDOM_ID_PATTERN = /^[A-Za-z0-9_-]{32}$/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point.
 const CONTROL = /[\u0000-\u001f\u007f]/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const URI_SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:/;
 
 /** Largest schema message accepted, in bytes. */
@@ -60,6 +61,7 @@ export function checkDatasetName(value: unknown, what = "dataset name"): string 
   if (typeof value !== "string" || value.length === 0 || value.length > 256 || CONTROL.test(value)) {
     invalid(`${what} must be 1..256 characters without control characters, got ${describe(value)}`);
   }
+  if (LONE_SURROGATE.test(value)) invalid(`${what} must be well-formed Unicode (it has a lone surrogate)`);
   return value;
 }
 
@@ -98,6 +100,7 @@ function checkText(value: unknown, what: string, min: number, max: number): stri
   if (typeof value !== "string" || value.length < min || value.length > max || CONTROL.test(value)) {
     invalid(`${what} must be ${min}..${max} characters without control characters, got ${describe(value)}`);
   }
+  if (LONE_SURROGATE.test(value)) invalid(`${what} must be well-formed Unicode (it has a lone surrogate)`);
   return value;
 }
 
