@@ -13,8 +13,12 @@ import { createJsonLogger, type PlannerLogger } from "./planner-logger.js";
 
 /** Options of `startPlanner`, as passed. Every field but `registry` is optional. */
 export interface PlannerOptions {
-  /** The registry (owned by the caller: the planner does not close it). */
-  readonly registry: Registry;
+  /**
+   * The registry: an instance (the caller's: the planner does not close it) or a URL
+   * (`memory://`, `redis://host:6379`, `redis-sentinel://…`, `redis-cluster://…`) that the
+   * planner opens with `createRegistry` and closes when it stops.
+   */
+  readonly registry: Registry | string;
   /** TCP port to listen on; 0 picks a free one (default 8815). */
   readonly port?: number;
   /** Interface to listen on (default `localhost`). */
@@ -53,7 +57,7 @@ export interface PlannerOptions {
 
 /** {@link PlannerOptions} validated and filled in. */
 export interface ResolvedPlannerOptions {
-  readonly registry: Registry;
+  readonly registry: Registry | string;
   readonly port: number;
   readonly host: string;
   readonly advertise: string | undefined;
@@ -93,8 +97,9 @@ function integer(name: string, value: number | undefined, fallback: number, min:
  * @throws PlannerError `PLANNER_INVALID_OPTIONS` (INVALID_ARGUMENT) naming the option and its valid range.
  */
 export function resolvePlannerOptions(options: PlannerOptions): ResolvedPlannerOptions {
-  if (typeof options.registry !== "object" || options.registry === null) {
-    throw new PlannerError("PLANNER_INVALID_OPTIONS", "planner option registry is required (a Registry instance)");
+  const registry: unknown = options.registry;
+  if ((typeof registry !== "object" || registry === null) && (typeof registry !== "string" || registry === "")) {
+    throw new PlannerError("PLANNER_INVALID_OPTIONS", "planner option registry is required (a Registry or a URL)");
   }
   const host = options.host ?? "localhost";
   if (host === "") throw new PlannerError("PLANNER_INVALID_OPTIONS", "planner option host must not be empty");

@@ -7,7 +7,7 @@
  * at once, cancelling in-flight calls (uploads then abort and clean up).
  */
 import { type FlightLogger, FlightServer } from "@flight-cluster/protocol";
-import type { Registry } from "@flight-cluster/registry";
+import { createRegistry, type Registry } from "@flight-cluster/registry";
 import type { PlannerLogger } from "./planner-logger.js";
 import { type PlannerOptions, type ResolvedPlannerOptions, resolvePlannerOptions } from "./planner-options.js";
 import { createPlannerService } from "./planner-service.js";
@@ -48,14 +48,16 @@ function flightLogger(logger: PlannerLogger): FlightLogger {
 }
 
 /**
- * Start a planner: listen, start the repair loop. The registry stays the caller's to close.
+ * Start a planner: open the registry when given a URL, listen, start the repair loop.
+ * A registry passed as an instance stays the caller's to close.
  * @throws PlannerError `PLANNER_INVALID_OPTIONS` for bad options; FlightError UNAVAILABLE
- *   when the port cannot be bound.
+ *   when the port cannot be bound; RegistryError when a registry URL cannot be opened.
  */
 export async function startPlanner(options: PlannerOptions): Promise<RunningPlanner> {
   const resolved = resolvePlannerOptions(options);
   const { logger, metrics } = resolved;
-  const registry = resolved.registry;
+  const ownsRegistry = typeof resolved.registry === "string";
+  const registry = typeof resolved.registry === "string" ? await createRegistry(resolved.registry) : resolved.registry;
   const transport = createWorkerClientPool({
     maxMessageBytes: resolved.maxMessageBytes,
     actionTimeoutMs: resolved.workerActionTimeoutMs,
@@ -77,6 +79,7 @@ export async function startPlanner(options: PlannerOptions): Promise<RunningPlan
 
   const release = async () => {
     await transport.close();
+    if (ownsRegistry) await registry.close();
     state = "stopped";
     logger.log("info", "planner_stopped", {});
   };
