@@ -126,26 +126,56 @@ const FIXED_WIDTH = new Set<Type>([
   Type.FixedSizeBinary,
 ]);
 
-/** The cell at `row`: validity, plain value, and raw stored words for fixed-width types. */
-export function cell(vector: Vector, row: number): unknown {
-  let local = row;
+/** One cell located in its chunk: the chunk as a one-chunk Vector and the index inside it. */
+interface CellRef {
+  readonly chunk: Vector;
+  readonly index: number;
+}
+
+/** Walks a vector's cells in row order without searching the chunks for each row. */
+function* cellRefs(vector: Vector): Generator<CellRef> {
   for (const data of vector.data) {
-    if (local >= data.length) {
-      local -= data.length;
-      continue;
-    }
-    const valid = data.getValid(local);
-    const out: Record<string, unknown> = { valid, value: plainValue(vector.get(row)) };
-    if (valid && FIXED_WIDTH.has(data.type.typeId)) {
-      const stride = data.stride;
-      const words = (
-        data.values as ArrayLike<number | bigint> & { subarray(a: number, b: number): ArrayLike<number | bigint> }
-      ).subarray(local * stride, (local + 1) * stride);
-      out["raw"] = Array.from(words, (w) => String(w));
-    }
-    return out;
+    const chunk = new Vector([data]);
+    for (let index = 0; index < data.length; index++) yield { chunk, index };
   }
-  return { outOfRange: row };
+}
+
+type Words = ArrayLike<number | bigint> & { subarray(begin: number, end: number): ArrayLike<number | bigint> };
+
+function rawWords(ref: CellRef): ArrayLike<number | bigint> | undefined {
+  const data = ref.chunk.data[0];
+  if (data === undefined || !data.getValid(ref.index) || !FIXED_WIDTH.has(data.type.typeId)) return undefined;
+  return (data.values as Words).subarray(ref.index * data.stride, (ref.index + 1) * data.stride);
+}
+
+function isPrimitive(value: unknown): boolean {
+  return value === null || value === undefined || (typeof value !== "object" && typeof value !== "function");
+}
+
+function sameCell(a: CellRef, b: CellRef): boolean {
+  if (a.chunk.isValid(a.index) !== b.chunk.isValid(b.index)) return false;
+  const wa = rawWords(a);
+  const wb = rawWords(b);
+  if ((wa === undefined) !== (wb === undefined)) return false;
+  if (wa !== undefined && wb !== undefined) {
+    if (wa.length !== wb.length) return false;
+    for (let i = 0; i < wa.length; i++) if (wa[i] !== wb[i]) return false;
+  }
+  const va: unknown = a.chunk.get(a.index);
+  const vb: unknown = b.chunk.get(b.index);
+  if (isPrimitive(va) && isPrimitive(vb)) return Object.is(va ?? null, vb ?? null);
+  return stable(plainValue(va)) === stable(plainValue(vb));
+}
+
+/** A cell for error messages: validity, plain value, and raw stored words for fixed-width types. */
+function describeCell(ref: CellRef): unknown {
+  const out: Record<string, unknown> = {
+    valid: ref.chunk.isValid(ref.index),
+    value: plainValue(ref.chunk.get(ref.index)),
+  };
+  const words = rawWords(ref);
+  if (words !== undefined) out["raw"] = Array.from(words, (w) => String(w));
+  return out;
 }
 
 function stable(value: unknown): string {
@@ -154,7 +184,9 @@ function stable(value: unknown): string {
 
 /**
  * Every difference between `actual` and `expected`: shape, schema (types,
- * nullability, metadata) and each cell. Empty means equal. At most `limit`
+ * nullability, metadata) and each cell (validity, value as apache-arrow returns
+ * it, and for fixed-width types the raw stored words, which catch what `get()`
+ * rounds away, such as nanoseconds). Empty means equal. At most `limit`
  * differences are listed.
  */
 export function tableDifferences(actual: Table, expected: Table, limit = 40): string[] {
@@ -180,14 +212,19 @@ export function tableDifferences(actual: Table, expected: Table, limit = 40): st
     const wantColumn = expected.getChildAt(index);
     if (!gotColumn || !wantColumn) continue;
     if (gotColumn.nullCount !== wantColumn.nullCount) {
-      if (push(`column ${field.name} nullCount: got ${gotColumn.nullCount}, expected ${wantColumn.nullCount}`))
+      if (push(`column ${field.name} nullCount: got ${gotColumn.nullCount}, expected ${wantColumn.nullCount}`)) {
         return out;
+      }
     }
-    const rows = Math.min(gotColumn.length, wantColumn.length);
-    for (let row = 0; row < rows; row++) {
-      const a = stable(cell(gotColumn, row));
-      const b = stable(cell(wantColumn, row));
-      if (a !== b && push(`column ${field.name} row ${row}: got ${a}, expected ${b}`)) return out;
+    const gotCells = cellRefs(gotColumn);
+    const wantCells = cellRefs(wantColumn);
+    for (let row = 0; ; row++) {
+      const a = gotCells.next();
+      const b = wantCells.next();
+      if (a.done || b.done) break;
+      if (sameCell(a.value, b.value)) continue;
+      const message = `column ${field.name} row ${row}: got ${stable(describeCell(a.value))}, expected ${stable(describeCell(b.value))}`;
+      if (push(message)) return out;
     }
   }
   return out;

@@ -18,6 +18,7 @@ import argparse
 import ctypes
 import datetime as dt
 import decimal
+import functools
 import json
 import os
 import sys
@@ -33,6 +34,12 @@ BATCH_ROWS = (11, 0, 16, 9)
 ALL_TYPES = "all-types"
 ZERO_ROWS = "zero-rows"
 SMALL = "small"
+LARGE = "large"
+VIEWS = "views"
+
+# Rows per batch of the large table: the first batch alone is over 4 MiB, so a
+# compliant writer must slice it into FlightData messages of at most 2 MiB.
+LARGE_BATCH_ROWS = (200_000, 100_000)
 
 # Types pyarrow has no Python factory or array class for (interval year_month,
 # day_time) are built through the Arrow C data interface, see _import_c_type.
@@ -198,10 +205,8 @@ def _columns(n: int, start: int, batch_index: int) -> dict[str, pa.Array]:
     cols["bool"] = pa.array(_vals(n, start, 14, lambda r: r % 3 == 0), pa.bool_())
     cols["utf8"] = pa.array(_vals(n, start, 15, lambda r: _WORDS[r % len(_WORDS)]), pa.utf8())
     cols["large_utf8"] = pa.array(_vals(n, start, 16, lambda r: _WORDS[(r + 3) % len(_WORDS)] * 2), pa.large_utf8())
-    cols["utf8_view"] = pa.array(_vals(n, start, 17, lambda r: _WORDS[(r + 5) % len(_WORDS)] * (r % 3)), pa.string_view())
     cols["binary"] = pa.array(_vals(n, start, 18, lambda r: bytes(range(r % 7)) + b"\xff\x00"), pa.binary())
     cols["large_binary"] = pa.array(_vals(n, start, 19, lambda r: bytes([r % 256]) * (r % 5)), pa.large_binary())
-    cols["binary_view"] = pa.array(_vals(n, start, 20, lambda r: bytes([(r * 13) % 256]) * (r % 20)), pa.binary_view())
     cols["fixed_size_binary"] = pa.array(_vals(n, start, 21, lambda r: (r * 1_000_003).to_bytes(5, "little")), pa.binary(5))
     cols["date32"] = pa.array(_vals(n, start, 22, lambda r: dt.date(1900, 1, 1) + dt.timedelta(days=r * 4099)), pa.date32())
     cols["date64"] = pa.array(_vals(n, start, 23, lambda r: dt.date(2262, 4, 11) - dt.timedelta(days=r * 5003)), pa.date64())
@@ -317,9 +322,46 @@ def doubled(batch: pa.RecordBatch) -> pa.RecordBatch:
                            schema=batch.schema)
 
 
+def large_batches() -> list[pa.RecordBatch]:
+    """Batches of sizes ``LARGE_BATCH_ROWS``: int64 ``x`` and utf8 ``s``, a few nulls."""
+    schema = pa.schema([pa.field("x", pa.int64()), pa.field("s", pa.utf8())], metadata={"fixture": LARGE})
+    out = []
+    start = 0
+    for rows in LARGE_BATCH_ROWS:
+        xs = np.arange(start, start + rows, dtype=np.int64) * 7 - 1_000_000
+        strings = [None if i % 1000 == 999 else f"row-{i:07d}" for i in range(start, start + rows)]
+        out.append(pa.record_batch([pa.array(xs), pa.array(strings, pa.utf8())], schema=schema))
+        start += rows
+    return out
+
+
+def views_batches() -> list[pa.RecordBatch]:
+    """The view types (Arrow 1.4 format), kept apart from all-types: string_view and
+    binary_view with inline (<= 12 bytes) and out-of-line values, in two batches."""
+    out = []
+    start = 0
+    for rows in (7, 5):
+        utf8 = _vals(rows, start, 17, lambda r: _WORDS[(r + 5) % len(_WORDS)] * (r % 3))
+        binary = _vals(rows, start, 20, lambda r: bytes([(r * 13) % 256]) * (r % 20))
+        out.append(pa.record_batch(
+            [pa.array(range(start, start + rows), pa.int32()), pa.array(utf8, pa.string_view()),
+             pa.array(binary, pa.binary_view())],
+            names=["id", "utf8_view", "binary_view"],
+        ))
+        start += rows
+    return out
+
+
+@functools.cache
 def tables() -> dict[str, pa.Table]:
-    """Every named fixture table."""
-    return {ALL_TYPES: all_types_table(), ZERO_ROWS: zero_rows_table(), SMALL: pa.Table.from_batches(small_batches())}
+    """Every named fixture table (built once per process; tables are immutable)."""
+    return {
+        ALL_TYPES: all_types_table(),
+        ZERO_ROWS: zero_rows_table(),
+        SMALL: pa.Table.from_batches(small_batches()),
+        LARGE: pa.Table.from_batches(large_batches()),
+        VIEWS: pa.Table.from_batches(views_batches()),
+    }
 
 
 def decode_dictionaries(table: pa.Table) -> pa.Table:

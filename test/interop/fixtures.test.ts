@@ -3,38 +3,23 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { Type } from "apache-arrow";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ChildHandle, startProcess } from "../kit/process.js";
-import { requirePyarrow } from "../kit/python.js";
+import { PINNED_PYARROW_VERSION, requirePyarrow } from "../kit/python.js";
 import { columnProfile, describeType, readIpcFile } from "./arrow-compare.js";
-import type { FixtureSummary } from "./pyarrow-peers.js";
-
-const HERE = fileURLToPath(new URL(".", import.meta.url));
+import { type Fixture, type FixtureSummary, writeFixtures } from "./pyarrow-peers.js";
 
 let dir: string;
-let summary: Record<string, FixtureSummary>;
-let writer: ChildHandle | undefined;
+let summary: Readonly<Record<Fixture, FixtureSummary>>;
 
 beforeAll(async () => {
-  const { python, pyarrowVersion } = await requirePyarrow();
-  expect(pyarrowVersion).toBe("26.0.1");
+  const { pyarrowVersion } = await requirePyarrow();
+  expect(pyarrowVersion).toBe(PINNED_PYARROW_VERSION);
   dir = await mkdtemp(join(tmpdir(), "flight-interop-fixtures-"));
-  writer = await startProcess({
-    name: "fixtures.py",
-    command: python,
-    args: [`${HERE}fixtures.py`, "--out", dir],
-    cwd: HERE,
-    isReady: (line) => line.includes(`"event": "fixtures"`),
-    readyTimeoutMs: 60_000,
-  });
-  summary = (JSON.parse(writer.readyLine) as { tables: Record<string, FixtureSummary> }).tables;
-  await writer.exited;
+  summary = await writeFixtures(dir);
 });
 
 afterAll(async () => {
-  await writer?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
@@ -68,10 +53,8 @@ describe("all-types fixture", () => {
       "Bool",
       "Utf8",
       "LargeUtf8",
-      "Utf8View",
       "Binary",
       "LargeBinary",
-      "BinaryView",
       "FixedSizeBinary[5]",
       "Date32<DAY>",
       "Date64<MILLISECOND>",
@@ -127,6 +110,14 @@ describe("all-types fixture", () => {
     }
     expect(table.schema.fields.find((f) => f.name === "id")?.nullable).toBe(false);
     expect(Object.fromEntries(table.schema.metadata)).toEqual({ fixture: "all-types", batches: "11,0,16,9" });
+  });
+
+  it("has a separate views fixture (Utf8View, BinaryView), with values longer than 12 bytes", async () => {
+    const { table, batches } = await readIpcFile(join(dir, "views.arrow"));
+    expect(table.schema.fields.map((f) => String(f.type))).toEqual(["Int32", "Utf8View", "BinaryView"]);
+    expect(batches.map((b) => b.numRows)).toEqual([7, 5]);
+    const lengths = Array.from(table.getChild("utf8_view") ?? [], (v) => (v === null ? 0 : String(v).length));
+    expect(Math.max(...lengths)).toBeGreaterThan(12);
   });
 
   it("has a zero-row twin with the same schema and no batches", async () => {

@@ -19,7 +19,13 @@ export interface FixtureSummary {
 }
 
 /** Fixture names (fixtures.py). */
-export const Fixture = { AllTypes: "all-types", ZeroRows: "zero-rows", Small: "small" } as const;
+export const Fixture = {
+  AllTypes: "all-types",
+  ZeroRows: "zero-rows",
+  Small: "small",
+  Large: "large",
+  Views: "views",
+} as const;
 /** A fixture name. */
 export type Fixture = (typeof Fixture)[keyof typeof Fixture];
 
@@ -28,6 +34,28 @@ export const PYARROW_USERS = {
   writer: { user: "alice", password: "wonderland" },
   reader: { user: "bob", password: "builder" },
 } as const;
+
+/**
+ * Run fixtures.py: write every fixture as `<name>.arrow` into `dir`.
+ *
+ * @returns pyarrow's summary of what it wrote.
+ * @throws Error if pyarrow is missing or the script fails.
+ */
+export async function writeFixtures(dir: string): Promise<Readonly<Record<Fixture, FixtureSummary>>> {
+  const { python } = await requirePyarrow();
+  const child = await startProcess({
+    name: "fixtures.py",
+    command: python,
+    args: [`${HERE}fixtures.py`, "--out", dir],
+    cwd: HERE,
+    env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1" },
+    isReady: (line) => isEvent(line, "fixtures"),
+    readyTimeoutMs: 120_000,
+  });
+  const exit = await child.exited;
+  if (exit.code !== 0) throw new Error(`fixtures.py failed\n${child.diagnostics()}`);
+  return parseJsonLine(child.readyLine, "fixtures.py")["tables"] as Record<Fixture, FixtureSummary>;
+}
 
 /** A running pyarrow reference server. */
 export interface PyarrowServer {

@@ -28,6 +28,7 @@ import json
 import secrets
 import sys
 import threading
+import time
 from collections.abc import Iterator
 
 import pyarrow as pa
@@ -37,6 +38,7 @@ import fixtures
 from json_lines import emit, on_stdin_closed
 
 USERS = {"alice": "wonderland", "bob": "builder"}
+UNLISTED = {fixtures.VIEWS}
 WRITERS = {"alice"}
 
 # Endpoint expiration for every FlightInfo this server returns: 2030-01-02T03:04:05.678Z.
@@ -63,6 +65,7 @@ ACTIONS = [
     ("raise", "Body: an exception name (see EXCEPTIONS). Raises it."),
     ("compare", 'Body: {"name": uploaded, "expected": fixture}. Returns the comparison as JSON.'),
     ("whoami", "Returns the authenticated user name."),
+    ("sleep", "Body: seconds (at most 30). Returns b'done' after them, or stops early when the call is cancelled."),
     ("CancelFlightInfo", "Cancels a FlightInfo (always reports CANCELLED)."),
     ("RenewFlightEndpoint", "Returns the endpoint with its expiration moved one hour later."),
 ]
@@ -219,9 +222,12 @@ class ReferenceServer(fl.FlightServerBase):
     # -- RPCs --------------------------------------------------------------------------------------
 
     def list_flights(self, context: fl.ServerCallContext, criteria: bytes) -> Iterator[fl.FlightInfo]:
+        # Criteria: a name prefix. The views fixture is only listed when asked for by a
+        # non-empty prefix, so a client that cannot decode view-type schemas can still
+        # list everything else (tests pin view support separately).
         prefix = criteria.decode("utf-8") if criteria else ""
         with self.lock:
-            names = sorted(n for n in self.datasets if n.startswith(prefix))
+            names = sorted(n for n in self.datasets if n.startswith(prefix) and (prefix or n not in UNLISTED))
         for name in names:
             yield self._info(name, fl.FlightDescriptor.for_path(*name.split("/")))
 
@@ -326,6 +332,13 @@ class ReferenceServer(fl.FlightServerBase):
             yield json.dumps(result).encode("utf-8")
         elif kind == "whoami":
             yield self._user(context).encode("utf-8")
+        elif kind == "sleep":
+            deadline = time.monotonic() + min(30.0, float(body.decode("ascii") or "0"))
+            while time.monotonic() < deadline:
+                if context.is_cancelled():
+                    return
+                time.sleep(0.02)
+            yield b"done"
         elif kind == "CancelFlightInfo":
             info = fl.FlightInfo.deserialize(_single_message_field(body, 1))
             self._dataset(_descriptor_name(info.descriptor))  # NOT_FOUND for unknown flights
