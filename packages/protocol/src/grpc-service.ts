@@ -236,8 +236,15 @@ class GrpcServerCall implements ServerCallAdapter {
     return this.#cancelled || this.#stream.cancelled;
   }
 
-  read(): Promise<Uint8Array | undefined> {
-    return this.#queue.read();
+  async read(): Promise<Uint8Array | undefined> {
+    const message = await this.#queue.read();
+    if (message !== undefined) return message;
+    // Node's HTTP/2 ends the request stream the same way for a half-close and for a
+    // client's RST_STREAM (cancel); grpc-js reports the cancel a few ticks later. Wait
+    // for those ticks so that a cancelled upload never looks complete to a handler.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (this.cancelled) throw cancelledError();
+    return undefined;
   }
 
   write(message: Uint8Array): boolean {
@@ -398,6 +405,22 @@ export interface ClientStreamAdapter {
   headers(): Promise<IncomingHeaders>;
 }
 
+function closedError(): FlightError {
+  return createFlightError(StatusCode.UNAVAILABLE, "the client is closed");
+}
+
+/** A stream call that failed before it started. */
+function failedStream(error: FlightError): ClientStreamAdapter {
+  return {
+    read: () => Promise.reject(error),
+    write: () => true,
+    drained: () => Promise.reject(error),
+    halfClose() {},
+    cancel() {},
+    headers: () => Promise.resolve({}),
+  };
+}
+
 function targetString(target: ChannelTarget): string {
   if (target.kind === "unix") return `unix://${target.path}`;
   const host = target.host.includes(":") && !target.host.startsWith("[") ? `[${target.host}]` : target.host;
@@ -407,6 +430,8 @@ function targetString(target: ChannelTarget): string {
 /** The transport half of a FlightClient. */
 export class GrpcChannel {
   readonly #client: grpc.Client;
+  readonly #calls = new Set<{ cancel(): void }>();
+  #closed = false;
 
   constructor(target: ChannelTarget, settings: GrpcChannelSettings) {
     const options: grpc.ChannelOptions = {
@@ -437,6 +462,10 @@ export class GrpcChannel {
   unary(method: FlightMethod, request: Uint8Array, setup: ClientCallSetup): Promise<Uint8Array> {
     return new Promise<Uint8Array>((resolve, reject) => {
       const signal = setup.signal;
+      if (this.#closed) {
+        reject(closedError());
+        return;
+      }
       if (signal?.aborted) {
         reject(flightErrorFromAbort(signal));
         return;
@@ -464,8 +493,10 @@ export class GrpcChannel {
         },
       );
       signal?.addEventListener("abort", onAbort, { once: true });
+      this.#calls.add(call);
       call.on("metadata", (md: grpc.Metadata) => setup.onHeaders?.(fromMetadata(md)));
       call.on("status", (status: grpc.StatusObject) => {
+        this.#calls.delete(call);
         const error =
           status.code === grpc.status.OK
             ? undefined
@@ -488,6 +519,7 @@ export class GrpcChannel {
   }
 
   #stream(method: FlightMethod, setup: ClientCallSetup, request: Uint8Array | undefined): ClientStreamAdapter {
+    if (this.#closed) return failedStream(closedError());
     const signal = setup.signal;
     let metadata: grpc.Metadata;
     let setupError: FlightError | undefined;
@@ -531,7 +563,9 @@ export class GrpcChannel {
       setup.onHeaders?.(headers);
       for (const w of headerWaiters.splice(0)) w(headers);
     });
+    this.#calls.add(call);
     call.on("status", (status: grpc.StatusObject) => {
+      this.#calls.delete(call);
       signal?.removeEventListener("abort", onAbort);
       callError =
         status.code === grpc.status.OK
@@ -587,8 +621,16 @@ export class GrpcChannel {
     });
   }
 
-  /** Closes the channel; in-flight calls are cancelled. */
+  /** Closes the channel; in-flight calls are cancelled (CANCELLED), later calls fail with UNAVAILABLE. */
   close(): void {
+    this.#closed = true;
+    for (const call of this.#calls) call.cancel();
+    this.#calls.clear();
     this.#client.close();
+  }
+
+  /** True after `close()`. */
+  get closed(): boolean {
+    return this.#closed;
   }
 }
