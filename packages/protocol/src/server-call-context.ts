@@ -67,7 +67,16 @@ export class ServerCallContextImpl implements ServerCallContext {
     this.headers = call.headers;
     this.deadline = call.deadline;
     this.signal = this.#controller.signal;
-    call.onCancel(() => this.abort(createFlightError(StatusCode.CANCELLED, "the client cancelled the call")));
+    call.onCancel(() => {
+      // grpc-js reports a passed deadline as a cancellation; tell the two apart (its timer
+      // and ours start from the same grpc-timeout header; allow for millisecond rounding).
+      const late = this.deadline !== undefined && Date.now() >= this.deadline.getTime() - 5;
+      this.abort(
+        late
+          ? createFlightError(StatusCode.DEADLINE_EXCEEDED, "the call's deadline passed")
+          : createFlightError(StatusCode.CANCELLED, "the client cancelled the call"),
+      );
+    });
     if (this.deadline !== undefined) {
       const ms = Math.max(0, this.deadline.getTime() - Date.now());
       this.#deadlineTimer = setTimeout(
