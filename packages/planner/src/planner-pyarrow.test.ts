@@ -12,7 +12,7 @@ import { silentPlannerLogger } from "./planner-logger.js";
 const python =
   process.env["FLIGHT_CLUSTER_PYTHON"] || fileURLToPath(new URL("../../../.venv/bin/python", import.meta.url));
 
-const SCRIPT = String.raw`
+const SCRIPT = `
 import json, sys
 import pyarrow.flight as fl
 

@@ -275,6 +275,56 @@ describe("planner over the wire", () => {
     expect((await rejection(projected.writer.close())).rawMessage).toMatch(/"columns" is not allowed here/);
   });
 
+  it("is stateless: two planners on one registry give identical answers", async () => {
+    const { registry, client: c1 } = await start();
+    await commitDataset(registry, "sales", [
+      ["w-a1", "w-b1"],
+      ["w-a2", "w-c1"],
+      ["w-b1", "w-c1"],
+    ]);
+    const second = await startPlanner({
+      registry,
+      port: 0,
+      host: "127.0.0.1",
+      repair: false,
+      logger: silentPlannerLogger,
+    });
+    const c2 = connect(second.uri);
+    try {
+      for (const zone of ["a", "b", "c", ""]) {
+        const options = { headers: { "x-flight-zone": zone } };
+        const [one, two] = await Promise.all([
+          c1.getFlightInfo(FlightDescriptor.forPath("sales"), options),
+          c2.getFlightInfo(FlightDescriptor.forPath("sales"), options),
+        ]);
+        expect(locations(one)).toEqual(locations(two));
+        expect(one.endpoints.map((e) => text.decode(e.appMetadata))).toEqual(
+          two.endpoints.map((e) => text.decode(e.appMetadata)),
+        );
+      }
+      const begun = (await action(c1, "begin_upload", { dataset: "x" })) as { uploadId: string };
+      const body = { uploadId: begun.uploadId, count: 5 };
+      expect(await action(c1, "plan_shards", body)).toEqual(await action(c2, "plan_shards", body));
+      expect(await action(c1, "status")).toEqual(await action(c2, "status"));
+    } finally {
+      c2.close();
+      await second.close();
+    }
+  });
+
+  it("opens and closes its own registry when given a URL", async () => {
+    const own = await startPlanner({
+      registry: "memory://",
+      port: 0,
+      host: "127.0.0.1",
+      repair: false,
+      logger: silentPlannerLogger,
+    });
+    expect(own.registry.backend).toBe("memory");
+    await own.close();
+    await expect(own.registry.listWorkers()).rejects.toMatchObject({ code: "REGISTRY_CLOSED" });
+  });
+
   it("drains: new calls are refused, the state goes to stopped", async () => {
     const { planner: p, client: c } = await start();
     await p.drain(1000);
