@@ -36,6 +36,7 @@ ZERO_ROWS = "zero-rows"
 SMALL = "small"
 LARGE = "large"
 VIEWS = "views"
+DICT_DELTAS = "dict-deltas"
 
 # Rows per batch of the large table: the first batch alone is over 4 MiB, so a
 # compliant writer must slice it into FlightData messages of at most 2 MiB.
@@ -352,6 +353,21 @@ def views_batches() -> list[pa.RecordBatch]:
     return out
 
 
+def dict_deltas_batches() -> list[pa.RecordBatch]:
+    """Batches whose dictionary grows: each one's dictionary extends the previous one's,
+    so an IPC writer with ``emit_dictionary_deltas`` sends delta dictionary batches."""
+    words = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta"]
+    out = []
+    start = 0
+    for k, rows in enumerate((5, 6, 0, 7)):
+        size = 2 + k
+        indices = _vals(rows, start, 3, lambda r: (r * 5) % size)
+        column = pa.DictionaryArray.from_arrays(pa.array(indices, pa.int16()), pa.array(words[:size]))
+        out.append(pa.record_batch([pa.array(range(start, start + rows), pa.int32()), column], names=["id", "word"]))
+        start += rows
+    return out
+
+
 @functools.cache
 def tables() -> dict[str, pa.Table]:
     """Every named fixture table (built once per process; tables are immutable)."""
@@ -361,6 +377,7 @@ def tables() -> dict[str, pa.Table]:
         SMALL: pa.Table.from_batches(small_batches()),
         LARGE: pa.Table.from_batches(large_batches()),
         VIEWS: pa.Table.from_batches(views_batches()),
+        DICT_DELTAS: pa.Table.from_batches(dict_deltas_batches()),
     }
 
 

@@ -63,6 +63,8 @@ const ACTIONS: ActionType[] = [
   { type: "count", description: "Body: a decimal number N. Returns N results: '0' .. 'N-1'." },
   { type: "raise", description: "Body: a gRPC status code name (NOT_FOUND, ...). Fails with that status." },
   { type: "whoami", description: "Returns the authenticated user name." },
+  { type: "sleep", description: "Waits until the call is cancelled or its deadline passes (at most 60 s)." },
+  { type: "sleep-stats", description: "Returns {active, cancelled}: sleeps running, and ended by cancellation." },
 ];
 
 function descriptorName(descriptor: FlightDescriptor | undefined): string {
@@ -239,8 +241,36 @@ class InteropService implements FlightServerHandlers {
       case "whoami":
         yield { body: encoder.encode(ctx.peerIdentity) };
         return;
+      case "sleep":
+        await this.#sleepUntilCancelled(ctx.signal);
+        yield { body: encoder.encode("done") };
+        return;
+      case "sleep-stats":
+        yield { body: encoder.encode(JSON.stringify(this.#sleeps)) };
+        return;
       default:
         throw new FlightUnimplementedError(`unknown action '${action.type}'`);
+    }
+  }
+
+  readonly #sleeps = { active: 0, cancelled: 0 };
+
+  /** Resolves when `signal` aborts (counted as cancelled) or after 60 s. */
+  async #sleepUntilCancelled(signal: AbortSignal): Promise<void> {
+    this.#sleeps.active++;
+    try {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 60_000);
+        const onAbort = (): void => {
+          clearTimeout(timer);
+          this.#sleeps.cancelled++;
+          resolve();
+        };
+        if (signal.aborted) onAbort();
+        else signal.addEventListener("abort", onAbort, { once: true });
+      });
+    } finally {
+      this.#sleeps.active--;
     }
   }
 

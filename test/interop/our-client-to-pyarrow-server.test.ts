@@ -111,6 +111,14 @@ describe("our client -> pyarrow server: authentication", () => {
     await expect(anonymous.listActions()).rejects.toBeInstanceOf(FlightUnauthenticatedError);
   });
 
+  it("is refused with a forged bearer token (FlightUnauthenticatedError)", async () => {
+    const error = await anonymous
+      .listActions({ headers: { authorization: "Bearer forged-token" } })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FlightUnauthenticatedError);
+    expect((error as FlightError).rawMessage).toContain("unknown bearer token");
+  });
+
   it("gets a bearer token from pyarrow's Basic handshake and sends it on every call", async () => {
     expect(aliceHeader[0]).toBe("authorization");
     expect(aliceHeader[1]).toMatch(/^Bearer \S{16,}$/);
@@ -215,6 +223,25 @@ describe("our client -> pyarrow server: DoGet", () => {
     expect(batches.map((b) => b.numRows)).toEqual([11, 0, 16, 9]);
     const want = fixture(Fixture.AllTypes);
     expect(tableDifferences(tableOf(want.table.schema, batches), want.table)).toEqual([]);
+  });
+
+  it("applies delta dictionary batches (pyarrow's emit_dictionary_deltas)", async () => {
+    const batches = await collect(alice.doGet("dict-deltas"));
+    expect(batches.map((b) => b.numRows)).toEqual([5, 6, 0, 7]);
+    const want = fixture(Fixture.DictDeltas);
+    expect(tableDifferences(tableOf(want.table.schema, batches), want.table)).toEqual([]);
+  });
+
+  it.each([
+    ["zstd", "ZSTD"],
+    ["lz4", "LZ4_FRAME"],
+  ])("fails a %s-compressed stream it has no codec for with FlightInvalidArgumentError", async (codec, name) => {
+    const error = await alice
+      .doGet(`${codec}:small`)
+      .readAll()
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FlightInvalidArgumentError);
+    expect((error as FlightError).rawMessage).toContain(`body is compressed with ${name} but no codec is registered`);
   });
 
   it("yields app_metadata with each batch through chunks()", async () => {

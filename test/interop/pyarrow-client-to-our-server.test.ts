@@ -62,6 +62,14 @@ describe("pyarrow client -> our server: authentication", () => {
     expect(next.type).toBe("FlightUnauthenticatedError");
   });
 
+  it("refuses a forged bearer token with FlightUnauthenticatedError", async () => {
+    await client().ok("connect", { location: server?.location ?? "", client: "forged" });
+    await client().ok("set_header", { client: "forged", name: "authorization", value: "Bearer forged-token" });
+    const error = await client().fails("list_flights", { client: "forged" });
+    expect(error.type).toBe("FlightUnauthenticatedError");
+    expect(error.message).toContain("invalid or expired bearer token");
+  });
+
   it("pyarrow quirk: get_schema turns UNAUTHENTICATED into OSError (it does the same with its own server)", async () => {
     // pyarrow 26's get_schema checks the status without the Flight exception mapping; the
     // status code still arrives, in the message. Measured against pyarrow's own server too.
@@ -129,7 +137,7 @@ describe("pyarrow client -> our server: metadata RPCs", () => {
 
   it("list_actions and do_action (one, several and no results)", async () => {
     const actions = await client().ok("list_actions", {});
-    expect(actions.actions.map((a) => a.type)).toEqual(["echo", "count", "raise", "whoami"]);
+    expect(actions.actions.map((a) => a.type)).toEqual(["echo", "count", "raise", "whoami", "sleep", "sleep-stats"]);
     expect((await client().ok("do_action", { type: "echo", body: "héllo ✓" })).bodies).toEqual([{ utf8: "héllo ✓" }]);
     expect((await client().ok("do_action", { type: "count", body: "3" })).bodies.map(pyText)).toEqual(["0", "1", "2"]);
     expect((await client().ok("do_action", { type: "count", body: "0" })).bodies).toEqual([]);
@@ -167,6 +175,28 @@ describe("pyarrow client -> our server: DoGet", () => {
   });
 });
 
+describe("pyarrow client -> our server: cancellation and deadlines", () => {
+  it("a pyarrow reader cancelling a DoGet midway leaves the server serving", async () => {
+    const cancelled = await client().ok("do_get", { ticket: "large", cancel_after: 1 });
+    expect(cancelled).toMatchObject({ cancelled: true });
+    expect(cancelled.chunks).toHaveLength(1);
+    const again = await client().ok("do_get", { ticket: "all-types", expected: "all-types" });
+    expect(again.compare).toMatchObject({ equals: true });
+  });
+
+  it("a pyarrow deadline fails the call with FlightTimedOutError and aborts the handler's signal", async () => {
+    const error = await client().fails("do_action", { type: "sleep", timeout: 0.3 });
+    expect(error.type).toBe("FlightTimedOutError");
+    // The handler observed the deadline through ctx.signal (bounded poll: it ends right after).
+    let stats = { active: -1, cancelled: 0 };
+    for (let attempt = 0; attempt < 100 && (stats.active !== 0 || stats.cancelled < 1); attempt++) {
+      const reply = await client().ok("do_action", { type: "sleep-stats" });
+      stats = JSON.parse(pyText(reply.bodies[0] ?? null) ?? "{}");
+    }
+    expect(stats).toEqual({ active: 0, cancelled: 1 });
+  });
+});
+
 describe("pyarrow client -> our server: DoPut", () => {
   it("acknowledges every message with a PutResult, then serves back an identical table (round trip)", async () => {
     const put = await client().ok("do_put", {
@@ -194,6 +224,31 @@ describe("pyarrow client -> our server: DoPut", () => {
     expect(back.compare).toMatchObject({ equals: true, schemaEquals: true, rows: 36 });
     expect(back.chunks.map((c) => c.rows)).toEqual([11, 0, 16, 9]);
     expect(metadataOf(back.chunks)).toEqual(["put-0", "put-1", "put-2", "put-3"]);
+    // Each batch had its own dictionaries: they come back as replacements, encodings intact.
+    expect(back.compare?.exactEquals).toBe(true);
+    expect(back.stats).toEqual({ dictionaryBatches: 8, dictionaryDeltas: 0, replacedDictionaries: 6 });
+  });
+
+  it("reads delta dictionaries from pyarrow and sends growing dictionaries back as deltas", async () => {
+    const put = await client().ok("do_put", {
+      descriptor: { path: ["uploads", "dict-deltas"] },
+      fixture: "dict-deltas",
+      dictionary_deltas: true,
+    });
+    expect(put.acks.map((a) => (a as { rows: number }).rows)).toEqual([5, 6, 0, 7]);
+    const back = await client().ok("do_get", { ticket: "uploads/dict-deltas", expected: "dict-deltas" });
+    expect(back.compare).toMatchObject({ equals: true, schemaEquals: true, exactEquals: true, rows: 18 });
+    expect(back.stats).toEqual({ dictionaryBatches: 4, dictionaryDeltas: 3, replacedDictionaries: 0 });
+  });
+
+  it("refuses a compressed upload it has no codec for with ArrowInvalid naming the codec", async () => {
+    const error = await client().fails("do_put", {
+      descriptor: { path: ["uploads", "zstd"] },
+      fixture: "small",
+      compression: "zstd",
+    });
+    expect(error.type).toBe("ArrowInvalid");
+    expect(error.message).toContain("body is compressed with ZSTD but no codec is registered");
   });
 
   it("takes messages over 4 MiB from pyarrow and serves them back sliced", async () => {

@@ -25,6 +25,7 @@ export const Fixture = {
   Small: "small",
   Large: "large",
   Views: "views",
+  DictDeltas: "dict-deltas",
 } as const;
 /** A fixture name. */
 export type Fixture = (typeof Fixture)[keyof typeof Fixture];
@@ -146,6 +147,13 @@ export interface PyCompare {
   readonly schema: string | null;
 }
 
+/** pyarrow's reader statistics for a stream it read. */
+export interface PyReadStats {
+  readonly dictionaryBatches: number;
+  readonly dictionaryDeltas: number;
+  readonly replacedDictionaries: number;
+}
+
 /** One chunk pyarrow read from a stream. */
 export interface PyChunk {
   readonly rows: number | null;
@@ -180,22 +188,42 @@ export interface DriverOps {
   connect: { args: { location: string; client?: string }; result: Record<string, never> };
   close: { args: { client?: string }; result: { closed: boolean } };
   authenticate: { args: { user: string; password: string; client?: string }; result: { header: [string, string] } };
+  set_header: { args: { name: string; value: string; client?: string }; result: Record<string, never> };
   list_flights: { args: { criteria?: string; client?: string }; result: { flights: PyFlightInfo[] } };
   get_flight_info: { args: { descriptor: PyDescriptor; expected?: Fixture; client?: string }; result: PyFlightInfo };
   get_schema: { args: { descriptor: PyDescriptor; expected?: Fixture; client?: string }; result: PySchemaFacts };
   do_get: {
-    args: { ticket: string; expected?: Fixture; client?: string };
-    result: { chunks: PyChunk[]; rows: number; compare?: PyCompare };
+    args: {
+      ticket: string;
+      expected?: Fixture;
+      /** Read this many chunks, then cancel the stream (pyarrow's `reader.cancel()`). */
+      cancel_after?: number;
+      client?: string;
+    };
+    result: { chunks: PyChunk[]; rows: number; stats?: PyReadStats; compare?: PyCompare; cancelled?: boolean };
   };
   do_put: {
-    args: { descriptor: PyDescriptor; fixture: Fixture; metadata_only_message?: boolean; client?: string };
+    args: {
+      descriptor: PyDescriptor;
+      fixture: Fixture;
+      metadata_only_message?: boolean;
+      /** IPC body compression pyarrow applies: "zstd" or "lz4". */
+      compression?: string;
+      /** Send dictionaries that extend the previous ones as deltas. */
+      dictionary_deltas?: boolean;
+      client?: string;
+    };
     result: { sent: number; acks: unknown[] };
   };
   do_exchange: {
     args: { command: string; fixture: Fixture; client?: string };
     result: { chunks: PyChunk[]; compare: PyCompare };
   };
-  do_action: { args: { type: string; body?: string; client?: string }; result: { bodies: PyBytes[] } };
+  do_action: {
+    /** `timeout`: this call's deadline in seconds. */
+    args: { type: string; body?: string; timeout?: number; client?: string };
+    result: { bodies: PyBytes[] };
+  };
   list_actions: { args: { client?: string }; result: { actions: { type: string; description: string }[] } };
 }
 

@@ -15,10 +15,11 @@ The first line printed is ``{"event":"ready","pyarrow":"<version>"}``.
 The driver exits when stdin closes.
 
 Operations (args in brackets; ``client`` names a connection, default "main"):
-connect [location], close, authenticate [user, password], list_flights
+connect [location], close, authenticate [user, password], set_header [name,
+value], list_flights
 [criteria], get_flight_info [descriptor, expected], get_schema [descriptor,
-expected], do_get [ticket, expected, transform], do_put [descriptor, fixture,
-metadata_only_message], do_exchange [command, fixture], do_action [type, body],
+expected], do_get [ticket, expected, cancel_after], do_put [descriptor, fixture,
+metadata_only_message, compression, dictionary_deltas], do_exchange [command, fixture], do_action [type, body, timeout],
 list_actions. A descriptor is ``{"path": [...]}`` or ``{"command": "..."}``.
 """
 
@@ -79,6 +80,14 @@ class Driver:
         )
         return {"header": [key_text, value_text]}
 
+    def set_header(self, args: Args) -> dict[str, object]:
+        """Send this header on every later call of the connection (e.g. a forged bearer token)."""
+        self._client(args)
+        self.options[args.get("client", "main")] = fl.FlightCallOptions(
+            timeout=float(args.get("timeout", 20)), headers=[(args["name"].encode(), args["value"].encode())]
+        )
+        return {}
+
     # -- metadata RPCs -------------------------------------------------------------------------
 
     def list_flights(self, args: Args) -> dict[str, object]:
@@ -98,6 +107,8 @@ class Driver:
 
     def do_action(self, args: Args) -> dict[str, object]:
         client, options = self._client(args)
+        if "timeout" in args:
+            options = fl.FlightCallOptions(timeout=float(args["timeout"]), headers=options.headers)
         action = fl.Action(args["type"], args.get("body", "").encode("utf-8"))
         bodies = [text_or_base64(r.body.to_pybytes()) for r in client.do_action(action, options=options)]
         return {"bodies": bodies}
@@ -113,7 +124,8 @@ class Driver:
         reader = client.do_get(fl.Ticket(args["ticket"].encode("utf-8")), options=options)
         batches: list[pa.RecordBatch] = []
         chunks: list[dict[str, object]] = []
-        while True:
+        cancel_after = args.get("cancel_after")
+        while cancel_after is None or len(chunks) < cancel_after:
             try:
                 chunk = reader.read_chunk()
             except StopIteration:
@@ -124,8 +136,16 @@ class Driver:
                 "rows": chunk.data.num_rows if chunk.data is not None else None,
                 "appMetadata": text_or_base64(chunk.app_metadata.to_pybytes()) if chunk.app_metadata else None,
             })
+        if cancel_after is not None:
+            reader.cancel()
+            return {"chunks": chunks, "rows": sum(b.num_rows for b in batches), "cancelled": True}
         table = pa.Table.from_batches(batches, schema=reader.schema)
-        result: dict[str, object] = {"chunks": chunks, "rows": table.num_rows}
+        stats = reader.stats
+        result: dict[str, object] = {"chunks": chunks, "rows": table.num_rows, "stats": {
+            "dictionaryBatches": stats.num_dictionary_batches,
+            "dictionaryDeltas": stats.num_dictionary_deltas,
+            "replacedDictionaries": stats.num_replaced_dictionaries,
+        }}
         if "expected" in args:
             result["compare"] = fixtures.compare_tables(table, fixtures.tables()[args["expected"]])
         return result
@@ -133,6 +153,11 @@ class Driver:
     def do_put(self, args: Args) -> dict[str, object]:
         client, options = self._client(args)
         table = fixtures.tables()[args["fixture"]]
+        if args.get("compression") or args.get("dictionary_deltas"):
+            write_options = pa.ipc.IpcWriteOptions(
+                compression=args.get("compression"), emit_dictionary_deltas=bool(args.get("dictionary_deltas"))
+            )
+            options = fl.FlightCallOptions(timeout=options.timeout, headers=options.headers, write_options=write_options)
         writer, metadata_reader = client.do_put(_descriptor(args["descriptor"]), table.schema, options=options)
         sent = 0
         for index, batch in enumerate(table.to_batches()):
@@ -227,7 +252,7 @@ def main() -> int:
     driver = Driver()
     ops: dict[str, Callable[[Args], dict[str, object]]] = {
         name: getattr(driver, name)
-        for name in ("connect", "close", "authenticate", "list_flights", "get_flight_info", "get_schema",
+        for name in ("connect", "close", "authenticate", "set_header", "list_flights", "get_flight_info", "get_schema",
                      "do_get", "do_put", "do_exchange", "do_action", "list_actions")
     }
     emit({"event": "ready", "pyarrow": pa.__version__})

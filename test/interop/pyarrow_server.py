@@ -247,7 +247,16 @@ class ReferenceServer(fl.FlightServerBase):
                 raise fl.FlightUnavailableError("the replica went away mid-stream")
 
             return fl.GeneratorStream(source.schema, failing())
+        codec, _, rest = name.partition(":")
+        if codec in ("zstd", "lz4") and rest:
+            # "zstd:<name>", "lz4:<name>": the dataset with compressed IPC bodies.
+            options = pa.ipc.IpcWriteOptions(compression=codec)
+            return fl.RecordBatchStream(self._dataset(rest).table(), options=options)
         dataset = self._dataset(name)
+        if name == fixtures.DICT_DELTAS:
+            # Each batch's dictionary extends the previous one: sent as delta dictionary batches.
+            options = pa.ipc.IpcWriteOptions(emit_dictionary_deltas=True)
+            return fl.RecordBatchStream(dataset.table(), options=options)
         if any(pa.types.is_dictionary(f.type) for f in dataset.schema):
             # GeneratorStream sends batches without their dictionary messages; the IPC stream
             # writer behind RecordBatchStream sends them (replacements when a batch's dictionary
