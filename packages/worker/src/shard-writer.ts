@@ -129,7 +129,7 @@ export class ShardWriter {
 
   /** Create the temporary file (exclusively) and return a writer for it. */
   static async create(options: ShardWriterOptions): Promise<ShardWriter> {
-    const file = await open(options.path, "wx");
+    const file = await open(options.path, "wx+");
     return new ShardWriter(file, options);
   }
 

@@ -1,0 +1,284 @@
+/**
+ * The worker's CPU pool: digests, re-chunking, Parquet decoding and compression in
+ * piscina worker threads, so the event loop keeps serving streams meanwhile.
+ *
+ * Tasks and results are discriminated unions (tasks/cpu-task.ts); byte payloads are
+ * packed into one ArrayBuffer and transferred. At most `threads * 2` tasks are handed
+ * to piscina at once; further callers wait their turn (each caller awaits its own
+ * task, so the wait list is bounded by the number of callers). With `threads: 0` the
+ * same tasks run inline on the main thread (for measurements and tiny deployments).
+ *
+ * The thread entry is the compiled `dist/tasks/cpu-task-runner.js`: when this module
+ * runs from TypeScript sources (unit tests), the pool uses the build output next to
+ * them, so build first (`pnpm exec tsc --build`).
+ */
+import { existsSync } from "node:fs";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { Piscina } from "piscina";
+import type { IpcFrame, RechunkContext, ShardRechunker } from "./shard-writer.js";
+import {
+  type CompressionCodec,
+  type CpuTask,
+  type CpuTaskResult,
+  ownedBytes,
+  packBytes,
+  unpackBytes,
+} from "./tasks/cpu-task.js";
+import { executeCpuTask } from "./tasks/cpu-task-runner.js";
+import { deserializeError, serializeError } from "./tasks/serialized-error.js";
+import { CpuPoolClosedError, CpuTaskError, WorkerOptionsError } from "./worker-errors.js";
+
+/** Options of {@link createCpuPool}. */
+export interface CpuPoolOptions {
+  /** Worker threads (0 runs tasks inline on the calling thread). Default 1. */
+  readonly threads?: number;
+  /** Milliseconds an idle thread lives. Default 30,000. */
+  readonly idleTimeoutMs?: number;
+}
+
+/** Counters of a pool. */
+export interface CpuPoolStats {
+  readonly threads: number;
+  /** Tasks running or queued in piscina. */
+  readonly active: number;
+  /** Callers waiting for a slot. */
+  readonly waiting: number;
+  readonly completed: number;
+  readonly failed: number;
+}
+
+/** Options of byte-producing tasks. */
+export interface CpuTaskOptions {
+  readonly signal?: AbortSignal | undefined;
+  /** The caller gives up `bytes` (its whole ArrayBuffer is moved, not copied). Default false: copied. */
+  readonly transfer?: boolean | undefined;
+}
+
+/** CPU-heavy work off the event loop. Every method rejects with the task's own error class. */
+export interface CpuPool extends ShardRechunker {
+  readonly threads: number;
+  /** `sha256:<hex>` of a file. */
+  digestFile(path: string, signal?: AbortSignal): Promise<string>;
+  /** `sha256:<hex>` of bytes. */
+  digestBytes(bytes: Uint8Array, options?: CpuTaskOptions): Promise<string>;
+  /** Parquet file bytes to an Arrow IPC stream. @throws WorkerInvalidArgumentError for unreadable Parquet. */
+  parquetToIpc(bytes: Uint8Array, options?: CpuTaskOptions & { readonly batchRows?: number }): Promise<Uint8Array>;
+  /** Compress bytes with gzip or brotli (level: codec's scale). */
+  compress(
+    bytes: Uint8Array,
+    codec: CompressionCodec,
+    options?: CpuTaskOptions & { readonly level?: number },
+  ): Promise<Uint8Array>;
+  /** Decompress bytes, failing past `maxOutputBytes`. */
+  decompress(
+    bytes: Uint8Array,
+    codec: CompressionCodec,
+    options: CpuTaskOptions & { readonly maxOutputBytes: number },
+  ): Promise<Uint8Array>;
+  stats(): CpuPoolStats;
+  /** Wait for running tasks and stop the threads. Later calls reject with CpuPoolClosedError. */
+  close(): Promise<void>;
+}
+
+/** Locate the compiled thread entry (dist/tasks/cpu-task-runner.js). */
+function runnerFile(): string {
+  const here = new URL("./tasks/cpu-task-runner.js", import.meta.url);
+  const candidates = [fileURLToPath(here)];
+  if (/[/\\]src[/\\]tasks[/\\]/.test(candidates[0] as string)) {
+    candidates.push((candidates[0] as string).replace(/([/\\])src([/\\])tasks([/\\])/, "$1dist$2tasks$3"));
+  }
+  for (const c of candidates) if (existsSync(c)) return pathToFileURL(c).href;
+  throw new WorkerOptionsError(`CPU pool: thread entry not found (${candidates.join(", ")}); build with tsc --build`);
+}
+
+/**
+ * The parent's execArgv without `--conditions` flags: threads load the compiled
+ * JavaScript of sibling packages, never their TypeScript sources.
+ */
+function threadExecArgv(): string[] {
+  const out: string[] = [];
+  const args = process.execArgv;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string;
+    if (a === "--conditions" || a === "-C") {
+      i++;
+      continue;
+    }
+    if (a.startsWith("--conditions=") || a.startsWith("-C=")) continue;
+    out.push(a);
+  }
+  return out;
+}
+
+type Runner = (task: CpuTask, transferList: ArrayBuffer[], signal: AbortSignal | undefined) => Promise<CpuTaskResult>;
+
+class Pool implements CpuPool {
+  readonly threads: number;
+  readonly #run: Runner;
+  readonly #close: () => Promise<void>;
+  readonly #limit: number;
+  readonly #waiters: Array<() => void> = [];
+  #active = 0;
+  #completed = 0;
+  #failed = 0;
+  #closed = false;
+
+  constructor(threads: number, run: Runner, close: () => Promise<void>) {
+    this.threads = threads;
+    this.#run = run;
+    this.#close = close;
+    this.#limit = Math.max(1, threads * 2);
+  }
+
+  async #submit(task: CpuTask, transferList: ArrayBuffer[], signal: AbortSignal | undefined): Promise<CpuTaskResult> {
+    if (this.#closed) throw new CpuPoolClosedError("the CPU pool is closed");
+    signal?.throwIfAborted();
+    while (this.#active >= this.#limit) {
+      await new Promise<void>((resolve) => this.#waiters.push(resolve));
+      if (this.#closed) throw new CpuPoolClosedError("the CPU pool is closed");
+      signal?.throwIfAborted();
+    }
+    this.#active++;
+    let result: CpuTaskResult;
+    try {
+      result = await this.#run(task, transferList, signal);
+    } catch (error) {
+      this.#failed++;
+      if (signal?.aborted) throw signal.reason;
+      throw error instanceof Error && error.name !== "Error"
+        ? error
+        : new CpuTaskError(`${task.kind} failed`, { cause: error });
+    } finally {
+      this.#active--;
+      this.#waiters.shift()?.();
+    }
+    if (result.kind === "error") {
+      this.#failed++;
+      throw deserializeError(result.error, task.kind);
+    }
+    this.#completed++;
+    return result;
+  }
+
+  #input(
+    bytes: Uint8Array,
+    transfer: boolean | undefined,
+  ): { packed: ReturnType<typeof packBytes>; list: ArrayBuffer[] } {
+    const packed = transfer === true ? ownedBytes(bytes) : packBytes([bytes]);
+    return { packed, list: [packed.buffer] };
+  }
+
+  async digestFile(path: string, signal?: AbortSignal): Promise<string> {
+    const result = await this.#submit({ kind: "digest-file", path }, [], signal);
+    if (result.kind !== "digest") throw new CpuTaskError(`digest-file returned ${result.kind}`);
+    return result.digest;
+  }
+
+  async digestBytes(bytes: Uint8Array, options: CpuTaskOptions = {}): Promise<string> {
+    const { packed, list } = this.#input(bytes, options.transfer);
+    const result = await this.#submit({ kind: "digest-bytes", bytes: packed }, list, options.signal);
+    if (result.kind !== "digest") throw new CpuTaskError(`digest-bytes returned ${result.kind}`);
+    return result.digest;
+  }
+
+  async rechunk(
+    context: RechunkContext,
+    batch: IpcFrame,
+    maxMessageBytes: number,
+    signal?: AbortSignal,
+  ): Promise<IpcFrame[]> {
+    const parts = [
+      context.schemaHeader,
+      ...context.dictionaries.flatMap((d) => [d.header, d.body]),
+      batch.header,
+      batch.body,
+    ];
+    const messages = packBytes(parts);
+    const result = await this.#submit({ kind: "rechunk-batch", messages, maxMessageBytes }, [messages.buffer], signal);
+    if (result.kind !== "frames") throw new CpuTaskError(`rechunk-batch returned ${result.kind}`);
+    const out = unpackBytes(result.messages);
+    const frames: IpcFrame[] = [];
+    for (let i = 0; i + 1 < out.length; i += 2)
+      frames.push({ header: out[i] as Uint8Array, body: out[i + 1] as Uint8Array });
+    return frames;
+  }
+
+  async #bytes(task: CpuTask, list: ArrayBuffer[], signal: AbortSignal | undefined): Promise<Uint8Array> {
+    const result = await this.#submit(task, list, signal);
+    if (result.kind !== "bytes") throw new CpuTaskError(`${task.kind} returned ${result.kind}`);
+    return unpackBytes(result.bytes)[0] ?? new Uint8Array(0);
+  }
+
+  parquetToIpc(bytes: Uint8Array, options: CpuTaskOptions & { readonly batchRows?: number } = {}): Promise<Uint8Array> {
+    const { packed, list } = this.#input(bytes, options.transfer);
+    return this.#bytes({ kind: "parquet-to-ipc", parquet: packed, batchRows: options.batchRows }, list, options.signal);
+  }
+
+  compress(
+    bytes: Uint8Array,
+    codec: CompressionCodec,
+    options: CpuTaskOptions & { readonly level?: number } = {},
+  ): Promise<Uint8Array> {
+    const { packed, list } = this.#input(bytes, options.transfer);
+    return this.#bytes({ kind: "compress", codec, level: options.level, bytes: packed }, list, options.signal);
+  }
+
+  decompress(
+    bytes: Uint8Array,
+    codec: CompressionCodec,
+    options: CpuTaskOptions & { readonly maxOutputBytes: number },
+  ): Promise<Uint8Array> {
+    const { packed, list } = this.#input(bytes, options.transfer);
+    const task: CpuTask = { kind: "decompress", codec, maxOutputBytes: options.maxOutputBytes, bytes: packed };
+    return this.#bytes(task, list, options.signal);
+  }
+
+  stats(): CpuPoolStats {
+    return {
+      threads: this.threads,
+      active: this.#active,
+      waiting: this.#waiters.length,
+      completed: this.#completed,
+      failed: this.#failed,
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const wake of this.#waiters.splice(0)) wake();
+    await this.#close();
+  }
+}
+
+/**
+ * Start a CPU pool of `threads` worker threads (0: inline on the calling thread).
+ * @throws WorkerOptionsError for a bad thread count or when the compiled thread entry is missing.
+ */
+export function createCpuPool(options: CpuPoolOptions = {}): CpuPool {
+  const threads = options.threads ?? 1;
+  if (!Number.isInteger(threads) || threads < 0 || threads > 64) {
+    throw new WorkerOptionsError(`cpu pool threads must be an integer in 0..64, got ${threads}`);
+  }
+  if (threads === 0) {
+    const inline: Runner = async (task) => {
+      try {
+        return await executeCpuTask(task);
+      } catch (error) {
+        return { kind: "error", error: serializeError(error) };
+      }
+    };
+    return new Pool(0, inline, async () => undefined);
+  }
+  const piscina = new Piscina<CpuTask, CpuTaskResult>({
+    filename: runnerFile(),
+    minThreads: 1,
+    maxThreads: threads,
+    idleTimeout: options.idleTimeoutMs ?? 30_000,
+    maxQueue: threads * 4,
+    execArgv: threadExecArgv(),
+  });
+  const run: Runner = (task, transferList, signal) =>
+    piscina.run(task, { transferList, ...(signal === undefined ? {} : { signal }) });
+  return new Pool(threads, run, () => piscina.close());
+}
