@@ -121,46 +121,85 @@ function replicaText(value: unknown): string {
     .join(" ");
 }
 
-/** `status`: workers, zones, datasets, under-replicated shards. */
-export function renderStatus(answer: unknown): string {
+/** Replicas held per worker id, counted from `describe` answers. */
+export function replicasByWorker(describes: readonly unknown[]): Map<string, number> {
+  const held = new Map<string, number>();
+  for (const answer of describes) {
+    if (!isRecord(answer) || !Array.isArray(answer["shards"])) continue;
+    for (const shard of answer["shards"].filter(isRecord)) {
+      const replicas = Array.isArray(shard["replicas"]) ? shard["replicas"] : [];
+      for (const replica of replicas) {
+        const id = isRecord(replica) ? text(replica, "workerId", "id") : String(replica);
+        held.set(id, (held.get(id) ?? 0) + 1);
+      }
+    }
+  }
+  return held;
+}
+
+/**
+ * `status`: workers (zone, load, shards held), zones, datasets with replica counts,
+ * under-replicated shards.
+ * @param describes `describe` answers of the datasets, for the shards each worker holds.
+ */
+export function renderStatus(answer: unknown, describes: readonly unknown[] = []): string {
   if (!isRecord(answer)) throw new CliError("CLI_BAD_RESPONSE", "the planner's status answer is not a record");
+  const held = replicasByWorker(describes);
   const sections: string[] = [];
-  const workers = Array.isArray(answer["workers"]) ? answer["workers"].filter(isRecord) : [];
-  sections.push(`Workers (${workers.length} live)\n${renderWorkerTable(workers)}`);
+  const workers = (Array.isArray(answer["workers"]) ? answer["workers"].filter(isRecord) : []).map((w) => ({
+    ...w,
+    shards: held.get(text(w, "id", "workerId")) ?? 0,
+  }));
+  const lost = Array.isArray(answer["lostWorkers"]) ? answer["lostWorkers"].filter(isRecord) : [];
+  const lostText = lost.length === 0 ? "" : `; lost: ${lost.map((w) => text(w, "id")).join(", ")}`;
+  sections.push(`Workers (${workers.length} live${lostText})\n${renderWorkerTable(workers)}`);
   const zones = answer["zones"];
-  if (isRecord(zones) || Array.isArray(zones)) {
-    const rows = Array.isArray(zones)
-      ? zones
-          .filter(isRecord)
-          .map((z) => [text(z, "zone", "name"), count(z, "workers"), count(z, "shards", "replicas")])
-      : Object.entries(zones).map(([zone, value]) =>
-          isRecord(value)
-            ? [zone, count(value, "workers"), count(value, "shards", "replicas")]
-            : [zone, typeof value === "number" ? String(value) : "-", "-"],
-        );
+  if (isRecord(zones)) {
+    const replicasByZone = new Map<string, number>();
+    for (const w of workers) replicasByZone.set(text(w, "zone"), (replicasByZone.get(text(w, "zone")) ?? 0) + w.shards);
+    const rows = Object.entries(zones).map(([zone, value]) => [
+      zone,
+      typeof value === "number" ? String(value) : isRecord(value) ? count(value, "workers") : "-",
+      String(replicasByZone.get(zone) ?? 0),
+    ]);
     sections.push(
       `Zones\n${formatTextTable([{ header: "ZONE" }, { header: "WORKERS", align: "right" }, { header: "REPLICAS", align: "right" }], rows)}`,
     );
   }
-  const datasets = Array.isArray(answer["datasets"]) ? answer["datasets"].filter(isRecord) : [];
-  sections.push(`Datasets (${datasets.length})\n${renderDatasetStatus(datasets)}`);
   const under = field(answer, "underReplicated", "under_replicated");
   const underList = Array.isArray(under) ? under.filter(isRecord) : [];
+  const underByDataset = new Map<string, number>();
+  for (const shard of underList) {
+    const name = text(shard, "dataset");
+    underByDataset.set(name, (underByDataset.get(name) ?? 0) + 1);
+  }
+  const datasets = (Array.isArray(answer["datasets"]) ? answer["datasets"].filter(isRecord) : []).map((d) => ({
+    ...d,
+    underReplicated: underByDataset.get(text(d, "name")) ?? 0,
+  }));
+  const wanted = field(answer, "replicas");
+  const header =
+    typeof wanted === "number"
+      ? `Datasets (${datasets.length}; ${wanted} replicas wanted)`
+      : `Datasets (${datasets.length})`;
+  sections.push(`${header}\n${renderDatasetStatus(datasets)}`);
   sections.push(
     `Under-replicated shards (${underList.length})\n${formatTextTable(
       [
         { header: "DATASET" },
-        { header: "SHARD" },
+        { header: "VERSION", align: "right" },
         { header: "INDEX", align: "right" },
+        { header: "SHARD" },
         { header: "LIVE REPLICAS" },
-        { header: "WANTED", align: "right" },
+        { header: "MISSING", align: "right" },
       ],
       underList.map((s) => [
-        text(s, "dataset", "name"),
-        text(s, "shardId", "id", "shard"),
+        text(s, "dataset"),
+        text(s, "version"),
         text(s, "index"),
-        replicaText(field(s, "liveReplicas", "replicas")),
-        text(s, "wanted", "replicationFactor", "target"),
+        text(s, "shardId", "id"),
+        replicaText(field(s, "liveReplicas")),
+        text(s, "missing"),
       ]),
     )}`,
   );
@@ -181,11 +220,11 @@ function renderDatasetStatus(datasets: readonly Json[]): string {
     datasets.map((d) => [
       text(d, "name", "dataset"),
       text(d, "version"),
-      count(d, "shardCount", "shards"),
-      count(d, "replicaCount", "replicas"),
-      count(d, "underReplicated", "underReplicatedShards"),
-      count(d, "totalRows", "rows"),
-      bytes(d, "totalBytes", "bytes"),
+      count(d, "shards", "shardCount"),
+      count(d, "replicas", "replicaCount"),
+      count(d, "underReplicated"),
+      count(d, "rows", "totalRows"),
+      bytes(d, "bytes", "totalBytes"),
     ]),
   );
 }
@@ -206,10 +245,14 @@ export function renderWorkerTable(workers: readonly Json[]): string {
       text(w, "id", "workerId"),
       text(w, "zone"),
       text(w, "locations", "location"),
-      text(w, "load"),
+      loadText(field(w, "load")),
       count(w, "shards", "shardCount"),
       bytes(w, "capacity"),
       time(w, "expiresAt"),
     ]),
   );
+}
+
+function loadText(value: unknown): string {
+  return typeof value === "number" ? (Number.isInteger(value) ? String(value) : value.toFixed(2)) : "-";
 }

@@ -4,6 +4,7 @@ import { DataType, type RecordBatch, type Schema } from "apache-arrow";
 import { usageError } from "./cli-error.js";
 import { CLIENT_OPTIONS, clientFlags, JSON_OPTION } from "./client-options.js";
 import type { CommandSpec } from "./command.js";
+import { datasetArgument } from "./dataset-argument.js";
 import { readEndpoint } from "./endpoint-reader.js";
 import { formatBytes, formatDuration } from "./option-values.js";
 import { withPlannerSession } from "./planner-session.js";
@@ -48,7 +49,7 @@ export const getCommand: CommandSpec = {
   ],
   async run(args, { io, signal }) {
     const uri = args.uriPositional(0, "planner-uri");
-    const dataset = args.positional(1);
+    const dataset = datasetArgument(args, 1);
     const columns = args.list("columns");
     const out = args.string("out");
     const limit = args.integer("limit", 20, 0, 1_000_000);

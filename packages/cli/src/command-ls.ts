@@ -2,6 +2,7 @@
 import { CLIENT_OPTIONS, clientFlags, JSON_OPTION } from "./client-options.js";
 import { renderDatasets, renderDescribe } from "./cluster-views.js";
 import type { CommandSpec } from "./command.js";
+import { datasetArgument } from "./dataset-argument.js";
 import { withPlannerSession } from "./planner-session.js";
 
 export const lsCommand: CommandSpec = {
@@ -15,7 +16,7 @@ export const lsCommand: CommandSpec = {
   examples: ["ls grpc+tcp://localhost:8815", "ls grpc+tcp://localhost:8815 demo/sales --json"],
   async run(args, { io, signal }) {
     const uri = args.uriPositional(0, "planner-uri");
-    const dataset = args.optionalPositional(1);
+    const dataset = args.optionalPositional(1) === undefined ? undefined : datasetArgument(args, 1);
     const flags = clientFlags(args);
     const answer = await withPlannerSession(uri, { ...flags, signal }, (session) =>
       dataset === undefined ? session.jsonAction("list_datasets") : session.jsonAction("describe", dataset),

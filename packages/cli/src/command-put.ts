@@ -2,6 +2,7 @@
 import { FlightDescriptor } from "@flight-cluster/protocol";
 import { CLIENT_OPTIONS, clientFlags, JSON_OPTION } from "./client-options.js";
 import type { CommandSpec } from "./command.js";
+import { datasetArgument } from "./dataset-argument.js";
 import { formatBytes, formatDuration } from "./option-values.js";
 import { withPlannerSession } from "./planner-session.js";
 import { createProgressReporter } from "./progress-reporter.js";
@@ -40,7 +41,7 @@ export const putCommand: CommandSpec = {
   ],
   async run(args, { io, signal }) {
     const uri = args.uriPositional(0, "planner-uri");
-    const dataset = args.positional(1);
+    const dataset = datasetArgument(args, 1);
     const path = args.positional(2);
     const flags = clientFlags(args);
     const json = args.flag("json");

@@ -1,6 +1,7 @@
 /** `flight-cluster rm <planner-uri> <dataset>`: drop a dataset (every version); replicas delete their files. */
 import { CLIENT_OPTIONS, clientFlags, JSON_OPTION } from "./client-options.js";
 import type { CommandSpec } from "./command.js";
+import { datasetArgument } from "./dataset-argument.js";
 import { withPlannerSession } from "./planner-session.js";
 
 export const rmCommand: CommandSpec = {
@@ -14,7 +15,7 @@ export const rmCommand: CommandSpec = {
   examples: ["rm grpc+tcp://localhost:8815 demo/sales"],
   async run(args, { io, signal }) {
     const uri = args.uriPositional(0, "planner-uri");
-    const dataset = args.positional(1);
+    const dataset = datasetArgument(args, 1);
     const flags = clientFlags(args);
     const answer = await withPlannerSession(uri, { ...flags, signal }, (session) =>
       session.jsonAction("drop", dataset),

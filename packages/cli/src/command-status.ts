@@ -1,6 +1,6 @@
 /** `flight-cluster status <planner-uri>`: workers, zones, datasets, under-replicated shards. */
 import { CLIENT_OPTIONS, clientFlags, JSON_OPTION } from "./client-options.js";
-import { renderStatus } from "./cluster-views.js";
+import { recordsOf, renderStatus } from "./cluster-views.js";
 import type { CommandSpec } from "./command.js";
 import { withPlannerSession } from "./planner-session.js";
 
@@ -13,7 +13,20 @@ export const statusCommand: CommandSpec = {
   async run(args, { io, signal }) {
     const uri = args.uriPositional(0, "planner-uri");
     const flags = clientFlags(args);
-    const answer = await withPlannerSession(uri, { ...flags, signal }, (session) => session.jsonAction("status"));
-    io.stdout.write(args.flag("json") ? `${JSON.stringify(answer)}\n` : renderStatus(answer));
+    await withPlannerSession(uri, { ...flags, signal }, async (session) => {
+      const answer = await session.jsonAction("status");
+      if (args.flag("json")) {
+        io.stdout.write(`${JSON.stringify(answer)}\n`);
+        return;
+      }
+      // Shards held per worker come from each dataset's replica list.
+      const names = recordsOf(
+        typeof answer === "object" && answer !== null ? ((answer as Record<string, unknown>)["datasets"] ?? []) : [],
+        "datasets",
+      ).map((d) => String(d["name"]));
+      const describes: unknown[] = [];
+      for (const name of names) describes.push(await session.jsonAction("describe", name).catch(() => null));
+      io.stdout.write(renderStatus(answer, describes));
+    });
   },
 };

@@ -2,9 +2,17 @@
 import type { CommandSpec } from "./command.js";
 import { getCommand } from "./command-get.js";
 import { lsCommand } from "./command-ls.js";
+import { plannerCommand } from "./command-planner.js";
 import { putCommand } from "./command-put.js";
 import { rmCommand } from "./command-rm.js";
 import { statusCommand } from "./command-status.js";
 
 /** The commands offered by the executable. */
-export const COMMANDS: readonly CommandSpec[] = [putCommand, getCommand, lsCommand, rmCommand, statusCommand];
+export const COMMANDS: readonly CommandSpec[] = [
+  plannerCommand,
+  putCommand,
+  getCommand,
+  lsCommand,
+  rmCommand,
+  statusCommand,
+];

@@ -32,6 +32,9 @@ const code = await runCli(
   COMMANDS,
 );
 process.exitCode = code;
-// Servers have closed their handles by now; a client library that keeps a timer or a socket
-// alive must not hold the process open after the command has finished.
-setTimeout(() => process.exit(code), 2000).unref();
+// Everything the command needed is finished (servers have drained). Exit once the output is
+// flushed rather than waiting for a library's leftover timer or socket to let go.
+const flush = (stream: NodeJS.WriteStream): Promise<void> =>
+  new Promise((resolve) => stream.write("", () => resolve()));
+await Promise.all([flush(process.stdout), flush(process.stderr)]);
+process.exit(code);

@@ -99,7 +99,9 @@ export async function withPlannerSession<T>(
     return await fn(session);
   } catch (error) {
     if (error instanceof FlightError && error.code === StatusCode.UNAVAILABLE && isConnectFailure(error)) {
-      throw new CliError("CLI_UNREACHABLE", `cannot reach ${uri}: ${error.rawMessage}`, { cause: error });
+      throw new CliError("CLI_UNREACHABLE", `cannot reach ${uri}: ${connectReason(error.rawMessage)}`, {
+        cause: error,
+      });
     }
     throw error;
   } finally {
@@ -108,7 +110,13 @@ export async function withPlannerSession<T>(
 }
 
 function isConnectFailure(error: FlightError): boolean {
-  return /connect|connection|ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|resolve|No connection/i.test(
+  return /connect|connection|ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|resolve|resolution|No connection/i.test(
     error.rawMessage,
   );
+}
+
+/** The socket-level reason inside grpc-js's "No connection established…" message, or the message. */
+function connectReason(message: string): string {
+  const socket = /((?:connect|getaddrinfo|read|write) E[A-Z]+.*?)(?:\. |\.?$)/m.exec(message)?.[1];
+  return socket?.trim() ?? message.trim();
 }

@@ -1,0 +1,118 @@
+/** `flight-cluster planner`: run one planner process (production shape). */
+import { createJsonLogger, createPromPlannerMetrics, type RunningPlanner, startPlanner } from "@flight-cluster/planner";
+import { usageError } from "./cli-error.js";
+import type { CommandSpec } from "./command.js";
+import {
+  maybeStartMetrics,
+  metricsUrl,
+  openRegistry,
+  parseLogLevel,
+  SERVER_OPTIONS,
+  startFailure,
+  untilAborted,
+} from "./server-runtime.js";
+
+export const plannerCommand: CommandSpec = {
+  name: "planner",
+  summary: "run a planner: GetFlightInfo, uploads, catalog actions, repair (stateless; run several behind one address)",
+  description:
+    "Prints a line containing 'ready' and the planner's URI once it serves; logs JSON lines to stderr;\n" +
+    "on SIGTERM or SIGINT it drains (new calls are refused, in-flight calls get --drain-timeout) and exits 0.",
+  positionals: [],
+  options: {
+    port: { type: "string", value: "PORT", description: "Flight port (0: any free port)", defaultText: "8815" },
+    redis: {
+      type: "string",
+      value: "URL",
+      description: "the registry: redis://, rediss://, redis-sentinel://, redis-cluster:// (required)",
+    },
+    advertise: {
+      type: "string",
+      value: "URI",
+      description: "URI clients use to reach this planner",
+      defaultText: "grpc+tcp://HOST:PORT",
+    },
+    replicas: {
+      type: "string",
+      value: "N",
+      description: "copies of every shard, in distinct zones when possible",
+      defaultText: "2",
+    },
+    "shard-target-bytes": {
+      type: "string",
+      value: "SIZE",
+      description: "target shard size (Arrow bytes): 64MiB, 4M",
+      defaultText: "64MiB",
+    },
+    "ticket-ttl": {
+      type: "string",
+      value: "DURATION",
+      description: "lifetime of issued tickets (bare numbers are seconds)",
+      defaultText: "10m",
+    },
+    "upload-ttl": {
+      type: "string",
+      value: "DURATION",
+      description: "an upload without progress for this long is abandoned",
+      defaultText: "10m",
+    },
+    "repair-interval": {
+      type: "string",
+      value: "DURATION",
+      description: "pause between repair passes",
+      defaultText: "5s",
+    },
+    ...SERVER_OPTIONS,
+  },
+  examples: [
+    "planner --port 8815 --redis redis://localhost:6379",
+    "planner --host 0.0.0.0 --redis redis://redis:6379 --metrics-port 9464 --replicas 3",
+  ],
+  async run(args, { io, signal, verbose }) {
+    const redis = args.string("redis");
+    if (redis === undefined)
+      throw usageError("planner needs --redis URL (use 'flight-cluster up' for a local cluster)", "planner");
+    const host = args.string("host") ?? "127.0.0.1";
+    const port = args.port("port", 8815);
+    const metricsPort = args.string("metrics-port") === undefined ? undefined : args.port("metrics-port", 0);
+    const options = {
+      host,
+      port,
+      advertise: args.uri("advertise"),
+      replicas: args.integer("replicas", 2, 1, 16),
+      shardTargetBytes: args.bytes("shard-target-bytes", 64 * 1024 * 1024, 1024, 2 ** 40),
+      ticketTtlMs: args.durationMs("ticket-ttl", 600_000, 100, 604_800_000),
+      uploadTtlMs: args.durationMs("upload-ttl", 600_000, 300, 604_800_000),
+      repairIntervalMs: args.durationMs("repair-interval", 5_000, 50, 86_400_000),
+    };
+    const drainMs = args.durationMs("drain-timeout", 10_000, 0, 3_600_000);
+    const logger = createJsonLogger({ level: parseLogLevel(args.string("log-level"), verbose), component: "planner" });
+    const metrics = createPromPlannerMetrics();
+    const registry = await openRegistry(redis);
+    let planner: RunningPlanner;
+    try {
+      planner = await startPlanner({ ...options, registry, metrics, logger });
+    } catch (error) {
+      await registry.close().catch(() => undefined);
+      throw startFailure("the planner", error);
+    }
+    const metricsServer = await maybeStartMetrics(
+      metricsPort,
+      args.string("metrics-host") ?? host,
+      metrics.registry,
+      () => planner.state === "serving",
+    ).catch(async (error: unknown) => {
+      await planner.close();
+      await registry.close().catch(() => undefined);
+      throw error;
+    });
+    const extra = metricsUrl(metricsServer);
+    io.stdout.write(
+      `flight-cluster planner ready ${planner.uri} (registry ${registry.backend}${extra === undefined ? "" : `, metrics ${extra}`})\n`,
+    );
+    await untilAborted(signal);
+    await planner.drain(drainMs);
+    await metricsServer?.close();
+    await registry.close().catch(() => undefined);
+  },
+};
