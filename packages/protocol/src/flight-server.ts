@@ -82,6 +82,13 @@ export function resolveFlightServerOptions(options: FlightServerOptions = {}): R
   };
 }
 
+/** How long a stopping server waits for cancelled calls to send their status, in milliseconds. */
+const STATUS_FLUSH_MS = 1_000;
+
+function delay<T>(ms: number, value: T): Promise<T> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms), value).unref());
+}
+
 /** Lifecycle state of a {@link FlightServer}. */
 export type FlightServerState = "starting" | "serving" | "draining" | "stopped";
 
@@ -106,6 +113,8 @@ export class FlightServer {
   readonly #locations: Location[] = [];
   #state: FlightServerState = "starting";
   #draining: Promise<void> | undefined;
+  #cutGrace: () => void = () => {};
+  #closing = false;
 
   /** @throws FlightInvalidArgumentError for invalid options. */
   constructor(handlers: FlightServerHandlers, options: FlightServerOptions = {}) {
@@ -197,26 +206,40 @@ export class FlightServer {
   }
 
   async #drain(graceMs: number): Promise<void> {
+    // Close the listeners and send GOAWAY; resolves once every connection has closed.
     const shutdown = this.#grpc.tryShutdown();
-    let timer: NodeJS.Timeout | undefined;
     const graceOver = new Promise<"timeout">((resolve) => {
-      timer = setTimeout(() => resolve("timeout"), Math.max(0, graceMs));
+      const timer = setTimeout(() => resolve("timeout"), Math.max(0, graceMs));
+      timer.unref();
+      this.#cutGrace = () => {
+        clearTimeout(timer);
+        resolve("timeout");
+      };
     });
-    const idle = this.#whenIdle().then(() => "idle" as const);
-    const outcome = await Promise.race([idle, graceOver]);
-    clearTimeout(timer);
-    if (outcome === "timeout") this.#cancelAll("the server stopped before the call finished");
+    const outcome = await Promise.race([this.#whenIdle().then(() => "idle" as const), graceOver]);
+    if (outcome === "timeout") {
+      this.#cancelAll(this.#closing ? "the server was closed" : "the server stopped before the call finished");
+      // Let the cancelled handlers send their status before connections are torn down.
+      await Promise.race([this.#whenIdle(), delay(STATUS_FLUSH_MS, undefined)]);
+    }
+    await Promise.race([shutdown, delay(STATUS_FLUSH_MS, undefined)]);
     this.#grpc.forceShutdown();
-    await shutdown;
     this.#state = "stopped";
   }
 
-  /** Stops now: in-flight calls are cancelled, listeners and connections closed. */
+  /**
+   * Stops now: in-flight calls are cancelled (their clients get UNAVAILABLE), listeners
+   * and connections close. Waits at most about two seconds for cancelled calls to send
+   * their status. Cuts a running `drain` short.
+   */
   async close(): Promise<void> {
-    if (this.#state === "stopped") return;
-    this.#state = "stopped";
-    this.#cancelAll("the server was closed");
-    this.#grpc.forceShutdown();
+    this.#closing = true;
+    if (this.#draining === undefined) {
+      await this.drain(0);
+      return;
+    }
+    this.#cutGrace();
+    await this.#draining;
   }
 
   #cancelAll(message: string): void {
