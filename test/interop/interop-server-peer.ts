@@ -20,11 +20,14 @@ export interface InteropServerPeer {
 
 /**
  * Run `node --import ts-register.mjs interop-server.ts --fixtures-dir <dir>` and wait
- * for its `listening` line.
+ * for its `listening` line. With `tls` it serves grpc+tls (mTLS when `clientCa` is set).
  *
  * @throws Error if the protocol package is not built or the server fails to start.
  */
-export async function startInteropServer(fixturesDir: string): Promise<InteropServerPeer> {
+export async function startInteropServer(
+  fixturesDir: string,
+  tls?: { readonly cert: string; readonly key: string; readonly clientCa?: string },
+): Promise<InteropServerPeer> {
   const built = `${REPO_ROOT}packages/protocol/dist/index.js`;
   if (!existsSync(built)) {
     throw new Error(`${built} is missing: run \`pnpm exec tsc --build\` before the interop tests`);
@@ -32,7 +35,15 @@ export async function startInteropServer(fixturesDir: string): Promise<InteropSe
   const child = await startProcess({
     name: "interop server (ours)",
     command: process.execPath,
-    args: ["--import", `${HERE}ts-register.mjs`, `${HERE}interop-server.ts`, "--fixtures-dir", fixturesDir],
+    args: [
+      "--import",
+      `${HERE}ts-register.mjs`,
+      `${HERE}interop-server.ts`,
+      "--fixtures-dir",
+      fixturesDir,
+      ...(tls === undefined ? [] : ["--tls-cert", tls.cert, "--tls-key", tls.key]),
+      ...(tls?.clientCa === undefined ? [] : ["--client-ca", tls.clientCa]),
+    ],
     cwd: HERE,
     isReady: (line) => line.startsWith("{") && line.includes(`"listening"`),
     readyTimeoutMs: 60_000,

@@ -7,11 +7,12 @@
  * apache-arrow) under their names, stores uploads, echoes and transforms exchanges,
  * and fails actions with any gRPC status on request. It mirrors pyarrow_server.py so
  * both directions are tested with the same scenarios. Users: alice/wonderland may
- * write, bob/builder may only read. Prints `{"event":"listening","port":N,"location":...}`
+ * write, bob/builder may only read. With `--tls-cert PEM --tls-key PEM [--client-ca PEM]`
+ * it serves grpc+tls (mTLS when a client CA is given). Prints `{"event":"listening","port":N,"location":...}`
  * when ready; stops when stdin closes or on SIGTERM. Built on the workspace packages'
  * dist/ (run `pnpm exec tsc --build` first).
  */
-import { readdir } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
   type Action,
@@ -35,6 +36,7 @@ import {
   type GeneratorStreamItem,
   type Result,
   type ServerCallContext,
+  type ServerTlsOptions,
   StatusCode,
 } from "@flight-cluster/protocol";
 import { Int64, makeData, RecordBatch, type Schema, Struct, vectorFromArray } from "apache-arrow";
@@ -279,11 +281,29 @@ class InteropService implements FlightServerHandlers {
   }
 }
 
-function argument(name: string): string {
+function optionalArgument(name: string): string | undefined {
   const index = process.argv.indexOf(name);
-  const value = index < 0 ? undefined : process.argv[index + 1];
+  if (index < 0) return undefined;
+  const value = process.argv[index + 1];
+  if (value === undefined) throw new Error(`${name} needs a value`);
+  return value;
+}
+
+function argument(name: string): string {
+  const value = optionalArgument(name);
   if (value === undefined) throw new Error(`missing ${name} <value>`);
   return value;
+}
+
+/** `--tls-cert PEM --tls-key PEM [--client-ca PEM]`: serve grpc+tls (mTLS with a client CA). */
+async function tlsOptions(): Promise<ServerTlsOptions | undefined> {
+  const cert = optionalArgument("--tls-cert");
+  if (cert === undefined) return undefined;
+  const clientCa = optionalArgument("--client-ca");
+  return {
+    certificates: [{ certChain: await readFile(cert), privateKey: await readFile(argument("--tls-key")) }],
+    ...(clientCa === undefined ? {} : { clientCa: await readFile(clientCa) }),
+  };
 }
 
 async function main(): Promise<void> {
@@ -298,7 +318,11 @@ async function main(): Promise<void> {
       bytes: batches.reduce((n, b) => n + batchBytes(b), 0),
     });
   }
-  const server = new FlightServer(service, { auth: createBasicTokenAuthHandler({ users: USERS }) });
+  const tls = await tlsOptions();
+  const server = new FlightServer(service, {
+    auth: createBasicTokenAuthHandler({ users: USERS }),
+    ...(tls === undefined ? {} : { tls }),
+  });
   const { port, location } = await server.listen({ host: "127.0.0.1", port: 0 });
   service.location = location.uri;
   let stopping = false;

@@ -88,16 +88,27 @@ function isEvent(line: string, event: string): boolean {
 
 /**
  * Start pyarrow_server.py on a free port; it writes the fixture IPC files into
- * `fixturesDir` first.
+ * `fixturesDir` first. With `tls` it serves grpc+tls (mTLS when `clientCa` is set).
  *
  * @throws Error if pyarrow is missing or the server does not report `listening` in time.
  */
-export async function startPyarrowServer(fixturesDir: string): Promise<PyarrowServer> {
+export async function startPyarrowServer(
+  fixturesDir: string,
+  tls?: { readonly cert: string; readonly key: string; readonly clientCa?: string },
+): Promise<PyarrowServer> {
   const { python } = await requirePyarrow();
   const child = await startProcess({
     name: "pyarrow server",
     command: python,
-    args: [`${HERE}pyarrow_server.py`, "--port", "0", "--fixtures-dir", fixturesDir],
+    args: [
+      `${HERE}pyarrow_server.py`,
+      "--port",
+      "0",
+      "--fixtures-dir",
+      fixturesDir,
+      ...(tls === undefined ? [] : ["--tls-cert", tls.cert, "--tls-key", tls.key]),
+      ...(tls?.clientCa === undefined ? [] : ["--client-ca", tls.clientCa]),
+    ],
     cwd: HERE,
     env: { ...process.env, PYTHONUNBUFFERED: "1", PYTHONDONTWRITEBYTECODE: "1" },
     isReady: (line) => isEvent(line, "listening"),
@@ -185,7 +196,11 @@ export interface PySchemaFacts {
 
 /** Result types of the driver's operations (pyarrow_client.py). */
 export interface DriverOps {
-  connect: { args: { location: string; client?: string }; result: Record<string, never> };
+  connect: {
+    /** TLS: paths of PEM files (trusted roots; client certificate and key for mTLS). */
+    args: { location: string; tls_root_certs?: string; cert_chain?: string; private_key?: string; client?: string };
+    result: Record<string, never>;
+  };
   close: { args: { client?: string }; result: { closed: boolean } };
   authenticate: { args: { user: string; password: string; client?: string }; result: { header: [string, string] } };
   set_header: { args: { name: string; value: string; client?: string }; result: Record<string, never> };

@@ -15,7 +15,7 @@ The first line printed is ``{"event":"ready","pyarrow":"<version>"}``.
 The driver exits when stdin closes.
 
 Operations (args in brackets; ``client`` names a connection, default "main"):
-connect [location], close, authenticate [user, password], set_header [name,
+connect [location, tls_root_certs, cert_chain, private_key (PEM paths)], close, authenticate [user, password], set_header [name,
 value], list_flights
 [criteria], get_flight_info [descriptor, expected], get_schema [descriptor,
 expected], do_get [ticket, expected, cancel_after], do_put [descriptor, fixture,
@@ -58,7 +58,18 @@ class Driver:
         name = args.get("client", "main")
         if name in self.clients:
             self.clients.pop(name).close()
-        self.clients[name] = fl.connect(args["location"])
+        def read(key: str) -> bytes | None:
+            if key not in args:
+                return None
+            with open(args[key], "rb") as f:
+                return f.read()
+
+        self.clients[name] = fl.connect(
+            args["location"],
+            tls_root_certs=read("tls_root_certs"),
+            cert_chain=read("cert_chain"),
+            private_key=read("private_key"),
+        )
         self.options[name] = fl.FlightCallOptions(timeout=float(args.get("timeout", 20)))
         return {}
 

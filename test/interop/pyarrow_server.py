@@ -8,6 +8,7 @@ pyarrow's Flight exceptions on request.
 Usage::
 
     python test/interop/pyarrow_server.py --fixtures-dir DIR [--port 0]
+        [--tls-cert PEM --tls-key PEM [--client-ca PEM]]
 
 It writes the fixtures as Arrow IPC files into DIR, then prints one JSON line::
 
@@ -187,10 +188,19 @@ def _single_message_field(body: bytes, field_number: int) -> bytes:
 class ReferenceServer(fl.FlightServerBase):
     """The pyarrow.flight reference peer."""
 
-    def __init__(self, host: str, port: int) -> None:
+    def __init__(self, host: str, port: int, tls: tuple[bytes, bytes] | None = None,
+                 client_ca: bytes | None = None) -> None:
         self.auth = BearerAuthFactory()
-        super().__init__(f"grpc+tcp://{host}:{port}", auth_handler=HandshakeViaMiddleware(), middleware={"auth": self.auth})
-        self.location = f"grpc+tcp://{host}:{self.port}"
+        scheme = "grpc+tls" if tls is not None else "grpc+tcp"
+        super().__init__(
+            f"{scheme}://{host}:{port}",
+            auth_handler=HandshakeViaMiddleware(),
+            middleware={"auth": self.auth},
+            tls_certificates=[fl.CertKeyPair(cert=tls[0], key=tls[1])] if tls is not None else None,
+            verify_client=client_ca is not None,
+            root_certificates=client_ca,
+        )
+        self.location = f"{scheme}://{host}:{self.port}"
         self.lock = threading.Lock()
         self.datasets: dict[str, Dataset] = {}
         for name, table in fixtures.tables().items():
@@ -369,9 +379,21 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--fixtures-dir", required=True, help="where to write the expected <name>.arrow files")
+    parser.add_argument("--tls-cert", help="PEM certificate chain: serve grpc+tls")
+    parser.add_argument("--tls-key", help="PEM private key of --tls-cert")
+    parser.add_argument("--client-ca", help="PEM CA that client certificates must chain to (mTLS)")
     args = parser.parse_args(argv)
     summary = fixtures.write_expected(args.fixtures_dir)
-    server = ReferenceServer(args.host, args.port)
+
+    def read(path: str | None) -> bytes | None:
+        if path is None:
+            return None
+        with open(path, "rb") as f:
+            return f.read()
+
+    cert, key = read(args.tls_cert), read(args.tls_key)
+    server = ReferenceServer(args.host, args.port, (cert, key) if cert is not None and key is not None else None,
+                             read(args.client_ca))
     on_stdin_closed(server.shutdown)
     emit({"event": "listening", "port": server.port, "location": server.location, "fixtures": summary})
     server.serve()
