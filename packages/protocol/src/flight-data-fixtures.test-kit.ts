@@ -183,15 +183,15 @@ export function allTypesBatch(length = 7): RecordBatch {
     "date64",
     fixed(new DateMillisecond(), n, BigInt64Array.from(range((i) => BigInt(19000 + i) * 86_400_000n)), nulls),
   );
-  add("time32_s", fixed(new TimeSecond(), n, Int32Array.from(range((i) => i * 3600)), nulls));
-  add("time32_ms", fixed(new TimeMillisecond(), n, Int32Array.from(range((i) => i * 3_600_000)), nulls));
+  add("time32_s", fixed(new TimeSecond(), n, Int32Array.from(range((i) => (i % 24) * 3600)), nulls));
+  add("time32_ms", fixed(new TimeMillisecond(), n, Int32Array.from(range((i) => (i % 24) * 3_600_000)), nulls));
   add(
     "time64_us",
-    fixed(new TimeMicrosecond(), n, BigInt64Array.from(range((i) => BigInt(i) * 3_600_000_000n)), nulls),
+    fixed(new TimeMicrosecond(), n, BigInt64Array.from(range((i) => BigInt(i % 24) * 3_600_000_000n)), nulls),
   );
   add(
     "time64_ns",
-    fixed(new TimeNanosecond(), n, BigInt64Array.from(range((i) => BigInt(i) * 3_600_000_000_001n)), nulls),
+    fixed(new TimeNanosecond(), n, BigInt64Array.from(range((i) => BigInt(i % 24) * 3_600_000_000_001n)), nulls),
   );
   const stamps = BigInt64Array.from(range((i) => 1_700_000_000n + BigInt(i) * 86_400n));
   add("ts_s", fixed(new TimestampSecond(), n, stamps, nulls));

@@ -35,9 +35,10 @@ function rawData(
   typeIds?: Int8Array,
   children?: Data[],
   dictionary?: Vector,
+  variadicBuffers?: readonly Uint8Array[],
 ): Data {
   const buffers = [valueOffsets, values, nullBitmap, typeIds] as unknown as DataBuffers;
-  return new Data(type, 0, length, nullCount, buffers, children ?? [], dictionary);
+  return new Data(type, 0, length, nullCount, buffers, children ?? [], dictionary, variadicBuffers);
 }
 
 /** Values per element of a fixed-width type, in units of its `ArrayType`. */
@@ -59,6 +60,7 @@ export function strideOf(type: DataType): number {
 export class BodyLoader {
   private nodeIndex = 0;
   private bufferIndex = 0;
+  private variadicIndex = 0;
   /** Length and null count of the node read last. */
   private nodeLength = 0;
   private nodeNulls = 0;
@@ -101,6 +103,11 @@ export class BodyLoader {
     if (this.nodeIndex !== this.header.nodeCount) {
       throw this.reader.error(
         `record batch has ${this.header.nodeCount} field nodes but the schema uses ${this.nodeIndex}`,
+      );
+    }
+    if (this.variadicIndex !== this.header.variadicBufferCounts.length) {
+      throw this.reader.error(
+        `record batch has ${this.header.variadicBufferCounts.length} variadic buffer counts but the schema uses ${this.variadicIndex}`,
       );
     }
     if (this.bufferIndex !== this.header.bufferCount) {
@@ -236,6 +243,9 @@ export class BodyLoader {
         }
         return rawData(type, length, nulls, undefined, undefined, bitmap, undefined, children);
       }
+      case Type.Utf8View:
+      case Type.BinaryView:
+        return this.views(type, column, length, nulls);
       case Type.Union:
         return this.union(type, column, length);
       case Type.Dictionary:
@@ -283,6 +293,34 @@ export class BodyLoader {
       previous = low;
     }
     if (previous > limit) throw this.fail(column, `offsets end at ${previous}, past the ${limit}-element ${what}`);
+  }
+
+  /**
+   * Binary/Utf8 views: 16 bytes per value (int32 length, then 12 inline bytes, or a 4-byte
+   * prefix, int32 variadic buffer index and int32 offset). Every out-of-line view must lie
+   * inside its variadic buffer.
+   */
+  private views(type: DataType, column: string, length: number, nulls: number): Data {
+    const bitmap = this.validity(column, length, nulls);
+    const views = this.nextBuffer(column, "views", 16 * length).subarray(0, 16 * length);
+    const count = this.header.variadicBufferCounts[this.variadicIndex++];
+    if (count === undefined) throw this.fail(column, "has no variadic buffer count");
+    const buffers: Uint8Array[] = [];
+    for (let i = 0; i < count; i++) buffers.push(this.nextBuffer(column, "variadic", 0));
+    const view = new DataView(views.buffer, views.byteOffset, views.byteLength);
+    for (let i = 0; i < length; i++) {
+      if (nulls > 0 && (bitmap[i >> 3]! & (1 << (i & 7))) === 0) continue;
+      const size = view.getInt32(16 * i, true);
+      if (size < 0) throw this.fail(column, `has negative view length ${size} at row ${i}`);
+      if (size <= 12) continue;
+      const index = view.getInt32(16 * i + 8, true);
+      const offset = view.getInt32(16 * i + 12, true);
+      const target = buffers[index];
+      if (target === undefined || offset < 0 || offset + size > target.length) {
+        throw this.fail(column, `has a view at row ${i} outside its variadic buffers`);
+      }
+    }
+    return rawData(type, length, nulls, undefined, views, bitmap, undefined, [], undefined, buffers);
   }
 
   private union(type: DataType, column: string, length: number): Data {

@@ -6,6 +6,7 @@
 
 import {
   Binary,
+  BinaryView,
   Bool,
   type DataType,
   DateDay,
@@ -53,6 +54,7 @@ import {
   Uint32,
   Uint64,
   Utf8,
+  Utf8View,
 } from "apache-arrow";
 import type { FlatbufferReader } from "./ipc-flatbuffer.js";
 
@@ -229,6 +231,10 @@ class SchemaReader {
         return leaf(new LargeBinary());
       case FbType.LargeUtf8:
         return leaf(new LargeUtf8());
+      case FbType.BinaryView:
+        return leaf(new BinaryView());
+      case FbType.Utf8View:
+        return leaf(new Utf8View());
       case FbType.Bool:
         return leaf(new Bool());
       case FbType.Decimal: {
