@@ -10,12 +10,17 @@
  * Readiness is the server's own "Ready to accept connections" line followed by a
  * successful PING; nothing waits on a timer.
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import { execFile } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as delay } from "node:timers/promises";
+import { promisify } from "node:util";
 import { Redis } from "ioredis";
 import { type ChildHandle, startProcess } from "./process.js";
+
+const execFileAsync = promisify(execFile);
 
 /** A Redis server a test can use. */
 export interface RedisServer {
@@ -66,7 +71,17 @@ async function freePort(): Promise<number> {
   return address.port;
 }
 
-async function startProcessServer(command: string, readyTimeoutMs: number): Promise<RedisServer> {
+/** How to run one redis-server process (plain, cluster node or sentinel). */
+interface SpawnSpec {
+  readonly command: string;
+  readonly readyTimeoutMs: number;
+  /** Arguments for the chosen port and private directory. */
+  args(port: number, dir: string): Promise<string[]>;
+  /** The stdout line that says the server is ready. */
+  isReady(line: string): boolean;
+}
+
+async function spawnRedis(spec: SpawnSpec): Promise<RedisServer> {
   const dir = await mkdtemp(join(tmpdir(), "flight-cluster-redis-"));
   let lastError: unknown;
   // The free port can be taken between probing and binding; try a few ports.
@@ -75,12 +90,12 @@ async function startProcessServer(command: string, readyTimeoutMs: number): Prom
     let handle: ChildHandle;
     try {
       handle = await startProcess({
-        name: "redis-server",
-        command,
-        args: ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir],
+        name: `redis-server :${port}`,
+        command: spec.command,
+        args: await spec.args(port, dir),
         cwd: dir,
-        isReady: (line) => line.includes("Ready to accept connections"),
-        readyTimeoutMs,
+        isReady: spec.isReady,
+        readyTimeoutMs: spec.readyTimeoutMs,
       });
     } catch (error) {
       lastError = error;
@@ -104,6 +119,18 @@ async function startProcessServer(command: string, readyTimeoutMs: number): Prom
   }
   await rm(dir, { recursive: true, force: true });
   throw lastError;
+}
+
+const NO_PERSISTENCE = ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"];
+const READY = (line: string) => line.includes("Ready to accept connections");
+
+function startProcessServer(command: string, readyTimeoutMs: number, extra: readonly string[] = []) {
+  return spawnRedis({
+    command,
+    readyTimeoutMs,
+    args: async (port, dir) => ["--port", String(port), ...NO_PERSISTENCE, "--dir", dir, ...extra],
+    isReady: READY,
+  });
 }
 
 interface StartedContainer {
@@ -169,4 +196,111 @@ export async function startRedisServer(options: StartRedisOptions = {}): Promise
       "set REDIS_URL=redis://host:port to a disposable server, or install testcontainers with Docker running.",
     { cause: processError },
   );
+}
+
+/** A group of private Redis processes reached through one registry URL. */
+export interface RedisTopology {
+  /** `redis-cluster://...` or `redis-sentinel://.../mymaster`. */
+  readonly url: string;
+  /** Every data-holding server (cluster masters, or the sentinel's master). */
+  readonly servers: readonly RedisServer[];
+  /** FLUSHALL on every data-holding server. */
+  flushAll(): Promise<void>;
+  /** Stop every process and wait for them to exit. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+async function closeAll(servers: readonly RedisServer[]): Promise<void> {
+  await Promise.all(servers.map((s) => s.close()));
+}
+
+/**
+ * Start a Redis Cluster of `masters` (default 3) private nodes with no replicas, and
+ * wait until every node reports `cluster_state:ok` (polled, at most `readyTimeoutMs`).
+ * @throws Error when redis-server or redis-cli is missing or the cluster does not form.
+ */
+export async function startRedisCluster(
+  options: { readonly masters?: number; readonly readyTimeoutMs?: number } = {},
+): Promise<RedisTopology> {
+  const readyTimeoutMs = options.readyTimeoutMs ?? 30_000;
+  const extra = ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "5000"];
+  const servers: RedisServer[] = [];
+  try {
+    for (let i = 0; i < (options.masters ?? 3); i++) {
+      servers.push(await startProcessServer("redis-server", readyTimeoutMs, extra));
+    }
+    const nodes = servers.map((s) => s.url.replace("redis://", ""));
+    await execFileAsync("redis-cli", ["--cluster", "create", ...nodes, "--cluster-replicas", "0", "--cluster-yes"], {
+      timeout: readyTimeoutMs,
+    });
+    const deadline = Date.now() + readyTimeoutMs;
+    for (const server of servers) {
+      for (;;) {
+        const info = await command(server.url, ["CLUSTER", "INFO"]);
+        if (info.includes("cluster_state:ok")) break;
+        if (Date.now() > deadline) throw new Error(`Redis Cluster did not reach cluster_state:ok: ${info}`);
+        await delay(50);
+      }
+    }
+    return {
+      url: `redis-cluster://${nodes.join(",")}`,
+      servers,
+      flushAll: async () => void (await Promise.all(servers.map((s) => s.flushAll()))),
+      close: () => closeAll(servers),
+    };
+  } catch (error) {
+    await closeAll(servers);
+    throw error;
+  }
+}
+
+/**
+ * Start a private Redis master and one Sentinel monitoring it as `mymaster`, and wait
+ * for the Sentinel's `+monitor` line and a PING answer.
+ */
+export async function startRedisSentinel(options: { readonly readyTimeoutMs?: number } = {}): Promise<RedisTopology> {
+  const readyTimeoutMs = options.readyTimeoutMs ?? 30_000;
+  const master = await startProcessServer("redis-server", readyTimeoutMs);
+  try {
+    const masterPort = master.url.slice(master.url.lastIndexOf(":") + 1);
+    const sentinel = await spawnRedis({
+      command: "redis-server",
+      readyTimeoutMs,
+      async args(port, dir) {
+        const conf = join(dir, "sentinel.conf");
+        const lines = [
+          `port ${port}`,
+          "bind 127.0.0.1",
+          `dir ${dir}`,
+          `sentinel monitor mymaster 127.0.0.1 ${masterPort} 1`,
+          "sentinel down-after-milliseconds mymaster 60000",
+        ];
+        await writeFile(conf, `${lines.join("\n")}\n`);
+        return [conf, "--sentinel"];
+      },
+      isReady: (line) => line.includes("+monitor master mymaster"),
+    });
+    const servers = [master];
+    return {
+      url: `redis-sentinel://${sentinel.url.replace("redis://", "")}/mymaster`,
+      servers,
+      flushAll: () => master.flushAll(),
+      close: () => closeAll([sentinel, master]),
+    };
+  } catch (error) {
+    await master.close();
+    throw error;
+  }
+}
+
+/** Send one command on a fresh connection; the reply as text. */
+async function command(url: string, args: readonly [string, ...string[]]): Promise<string> {
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  client.on("error", () => undefined);
+  try {
+    await client.connect();
+    return String(await client.call(...args));
+  } finally {
+    client.disconnect();
+  }
 }
