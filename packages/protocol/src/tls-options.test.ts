@@ -1,91 +1,18 @@
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { connect } from "./flight-client.js";
 import { FlightInvalidArgumentError, FlightUnavailableError } from "./flight-error.js";
 import { FlightServer } from "./flight-server.js";
 import { silentLogger } from "./logger.js";
+import { makeTestPki, type TestPki } from "./tls.test-kit.js";
 import type { ServerTlsOptions } from "./tls-options.js";
 
-interface Pki {
-  ca: string;
-  serverCert: string;
-  serverKey: string;
-  otherCert: string;
-  otherKey: string;
-  clientCert: string;
-  clientKey: string;
-}
-
-let dir = "";
-let pki: Pki;
-
-function openssl(...args: string[]): void {
-  execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
-}
-
-function issue(name: string, subject: string, ext: string): void {
-  openssl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-out", `${name}.key`);
-  openssl("req", "-new", "-key", `${name}.key`, "-out", `${name}.csr`, "-subj", subject);
-  writeFileSync(join(dir, `${name}.ext`), `${ext}\n`);
-  openssl(
-    "x509",
-    "-req",
-    "-in",
-    `${name}.csr`,
-    "-CA",
-    "ca.crt",
-    "-CAkey",
-    "ca.key",
-    "-CAcreateserial",
-    "-out",
-    `${name}.crt`,
-    "-days",
-    "2",
-    "-extfile",
-    `${name}.ext`,
-  );
-}
+let pki: TestPki;
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), "flight-tls-"));
-  openssl(
-    "req",
-    "-x509",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:prime256v1",
-    "-nodes",
-    "-keyout",
-    "ca.key",
-    "-out",
-    "ca.crt",
-    "-days",
-    "2",
-    "-subj",
-    "/CN=flight-test-ca",
-  );
-  issue("server", "/CN=localhost", "subjectAltName=DNS:localhost,IP:127.0.0.1");
-  issue("other", "/CN=flight.test", "subjectAltName=DNS:flight.test");
-  issue("client", "/CN=flight-client", "extendedKeyUsage=clientAuth");
-  const read = (f: string) => readFileSync(join(dir, f), "utf8");
-  pki = {
-    ca: read("ca.crt"),
-    serverCert: read("server.crt"),
-    serverKey: read("server.key"),
-    otherCert: read("other.crt"),
-    otherKey: read("other.key"),
-    clientCert: read("client.crt"),
-    clientKey: read("client.key"),
-  };
+  pki = makeTestPki();
 });
 
-afterAll(() => {
-  if (dir !== "") rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => pki?.remove());
 
 describe("TLS and mutual TLS with certificates made by openssl at test time", () => {
   const servers: FlightServer[] = [];
