@@ -169,6 +169,14 @@ class InteropService implements FlightServerHandlers {
       }
       return new GeneratorStream(source.schema, failing());
     }
+    if (name === "with-metadata-only") {
+      // Metadata-only messages before, between and after the batches of "small".
+      const source = this.#dataset("small");
+      const note = (text: string): GeneratorStreamItem => ({ appMetadata: encoder.encode(text) });
+      const [first, ...rest] = source.batches;
+      const items = [note("start"), ...(first ? [first] : []), note("middle"), ...rest, note("end")];
+      return new GeneratorStream(source.schema, items);
+    }
     const dataset = this.#dataset(name);
     const items = dataset.batches.map((batch, i): GeneratorStreamItem => ({ batch, appMetadata: dataset.metadata[i] }));
     return new GeneratorStream(dataset.schema, items);

@@ -152,6 +152,19 @@ describe("pyarrow client -> our server: DoGet", () => {
     expect(metadataOf(got.chunks)).toEqual(["batch-0", "batch-1", "batch-2", "batch-3"]);
   });
 
+  it("sends metadata-only messages before, between and after batches", async () => {
+    const got = await client().ok("do_get", { ticket: "with-metadata-only", expected: "small" });
+    expect(got.chunks).toEqual([
+      { rows: null, appMetadata: { utf8: "start" } },
+      { rows: 4, appMetadata: null },
+      { rows: null, appMetadata: { utf8: "middle" } },
+      { rows: 4, appMetadata: null },
+      { rows: 4, appMetadata: null },
+      { rows: null, appMetadata: { utf8: "end" } },
+    ]);
+    expect(got.compare).toMatchObject({ equals: true, schemaEquals: true, rows: 12 });
+  });
+
   it("serves a zero-row table as its schema alone", async () => {
     const got = await client().ok("do_get", { ticket: "zero-rows", expected: "zero-rows" });
     expect(got.compare).toMatchObject({ equals: true, schemaEquals: true, rows: 0 });

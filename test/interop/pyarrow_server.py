@@ -39,7 +39,6 @@ import fixtures
 from json_lines import emit, on_stdin_closed
 
 USERS = {"alice": "wonderland", "bob": "builder"}
-UNLISTED = {fixtures.VIEWS}
 WRITERS = {"alice"}
 
 # Endpoint expiration for every FlightInfo this server returns: 2030-01-02T03:04:05.678Z.
@@ -232,12 +231,9 @@ class ReferenceServer(fl.FlightServerBase):
     # -- RPCs --------------------------------------------------------------------------------------
 
     def list_flights(self, context: fl.ServerCallContext, criteria: bytes) -> Iterator[fl.FlightInfo]:
-        # Criteria: a name prefix. The views fixture is only listed when asked for by a
-        # non-empty prefix, so a client that cannot decode view-type schemas can still
-        # list everything else (tests pin view support separately).
-        prefix = criteria.decode("utf-8") if criteria else ""
+        prefix = criteria.decode("utf-8") if criteria else ""  # criteria: a name prefix
         with self.lock:
-            names = sorted(n for n in self.datasets if n.startswith(prefix) and (prefix or n not in UNLISTED))
+            names = sorted(n for n in self.datasets if n.startswith(prefix))
         for name in names:
             yield self._info(name, fl.FlightDescriptor.for_path(*name.split("/")))
 
