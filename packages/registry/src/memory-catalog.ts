@@ -201,7 +201,8 @@ export class MemoryCatalog {
 
   shard(shardId: string): ShardInfo | null {
     const stored = this.#shards.get(shardId);
-    return stored === undefined ? null : (output(stored).shards.find((s) => s.id === shardId) ?? null);
+    const spec = stored?.shards.find((s) => s.id === shardId);
+    return stored === undefined || spec === undefined ? null : shardInfo(stored, spec);
   }
 
   /** Add (`add = true`) or remove a replica; returns the replicas afterwards, sorted. */
@@ -237,14 +238,16 @@ function maxKey(map: ReadonlyMap<number, unknown> | undefined): number | undefin
   return max;
 }
 
+function shardInfo(s: StoredVersion, spec: Omit<ShardSpec, "replicas">): ShardInfo {
+  // Explicit fields, not a spread: this runs once per shard on every read.
+  const { id, index, rows, bytes, digest } = spec;
+  const replicas = Array.from(s.replicas.get(id) ?? []).sort();
+  return { id, index, rows, bytes, digest, replicas, dataset: s.name, version: s.version };
+}
+
 function output(s: StoredVersion): DatasetVersion {
   const { name, version, totalRows, totalBytes, createdAt } = s;
-  const shards = s.shards.map((spec) => ({
-    ...spec,
-    dataset: name,
-    version,
-    replicas: [...(s.replicas.get(spec.id) ?? [])].sort(),
-  }));
+  const shards = s.shards.map((spec) => shardInfo(s, spec));
   return { name, version, schema: s.schema.slice(), shards, totalRows, totalBytes, createdAt };
 }
 

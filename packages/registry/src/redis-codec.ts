@@ -187,8 +187,9 @@ export function decodeVersion(h: Map<string, string>): DatasetVersion {
   const shards: ShardInfo[] = [];
   for (const [k, v] of h) {
     if (!k.startsWith("s:")) continue;
-    const spec = decodeShardFields(v, `${what} shard`);
-    shards.push({ ...spec, dataset: meta.name, version: meta.version, replicas: splitReplicas(h.get(`r:${spec.id}`)) });
+    const { id, index, rows, bytes, digest } = decodeShardFields(v, `${what} shard`);
+    const replicas = splitReplicas(h.get(`r:${id}`));
+    shards.push({ id, index, rows, bytes, digest, replicas, dataset: meta.name, version: meta.version });
   }
   shards.sort((a, b) => a.index - b.index);
   if (shards.length !== meta.shardCount || shards.some((s, i) => s.index !== i)) corrupt(`${what} (shards)`);
