@@ -330,3 +330,32 @@ test("unmutated frames of every type decode (the fuzz corpus is valid)", () => {
   const kinds = encoder.encodeBatch(batch).map((f) => decoder.decode(decodeFlightData(encodeFlightData(f))).kind);
   expect(kinds).toEqual(["dictionary", "dictionary", "batch"]);
 });
+
+test("decoded batches behave like any apache-arrow RecordBatch and re-encode without schema checks", () => {
+  const batch = allTypesBatch(10);
+  const encoder = new FlightDataEncoder(batch.schema);
+  const decoder = new FlightDataDecoder();
+  decoder.decode(encoder.encodeSchema());
+  const decoded = encoder
+    .encodeBatch(batch)
+    .map((f) => decoder.decode(f))
+    .find((d) => d.kind === "batch") as { batch: RecordBatch };
+  const out = decoded.batch;
+  expect(out).toBeInstanceOf(RecordBatch);
+  expect(out.schema).toBe(decoder.schema);
+  expect(out.numRows).toBe(10);
+  expect(out.numCols).toBe(batch.numCols);
+  expect(out.metadata.size).toBe(0);
+  expect(out.slice(2, 5).numRows).toBe(3);
+  const int32 = batch.schema.fields.findIndex((f) => f.name === "int32");
+  expect(out.selectAt([int32]).getChildAt(0)!.get(2)).toBe(199_993);
+  expect(out.toArray()[2]!.toJSON()["utf8"]).toBe("βγ");
+  expect(new Table(out).numRows).toBe(10);
+  // A decoded batch goes straight back into an encoder for the same schema.
+  const again = new FlightDataEncoder(decoder.schema!);
+  const second = new FlightDataDecoder();
+  second.decode(again.encodeSchema());
+  const kinds = again.encodeBatch(out).map((f) => second.decode(f));
+  const back = kinds.find((d) => d.kind === "batch") as { batch: RecordBatch };
+  expect(batchValues(back.batch)).toEqual(batchValues(batch));
+});

@@ -30,6 +30,17 @@ export type DecodedFlightData =
   | { readonly kind: "batch"; readonly batch: RecordBatch; readonly appMetadata: Uint8Array }
   | { readonly kind: "metadata"; readonly appMetadata: Uint8Array };
 
+/**
+ * A RecordBatch over already-validated columns. apache-arrow's constructor re-derives the
+ * schema for every batch (it clones every field and looks each name up in the others:
+ * O(columns^2)); decoded columns always match the stream schema, so the batch is built
+ * directly and shares the decoder's Schema object. (apache-arrow is pinned to 21.2.0.)
+ */
+function recordBatch(schema: Schema, data: Data<Struct>): RecordBatch {
+  const batch = Object.create(RecordBatch.prototype) as RecordBatch;
+  return Object.assign(batch, { schema, data, _metadata: new Map<string, string>() });
+}
+
 /** Options of {@link FlightDataDecoder}. */
 export interface FlightDataDecoderOptions {
   /** Reject a stream whose Schema message differs from this one (optional). */
@@ -94,7 +105,7 @@ export class FlightDataDecoder {
         const columns = loader.loadColumns(schema.fields);
         this.rowType ??= new Struct(schema.fields);
         const data = new Data(this.rowType, 0, rb.length, 0, undefined, columns);
-        return { kind: "batch", batch: new RecordBatch(schema, data), appMetadata };
+        return { kind: "batch", batch: recordBatch(schema, data), appMetadata };
       }
       case MessageHeaderType.DictionaryBatch: {
         const schema = this.requireSchema("dictionary batch");

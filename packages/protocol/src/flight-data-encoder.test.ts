@@ -1,3 +1,4 @@
+import { createRequire } from "node:module";
 import {
   Dictionary,
   Field,
@@ -147,6 +148,17 @@ describe("FlightDataEncoder round trip", () => {
     expectFlightError(() => encoder.encodeBatch(other), StatusCode.INVALID_ARGUMENT, /differs from the stream schema/);
     const renamed = tableFromArrays({ y: new Int32Array([1]) }).batches[0]!;
     expectFlightError(() => encoder.encodeBatch(renamed), StatusCode.INVALID_ARGUMENT, /differs/);
+  });
+
+  test("a schema built with another copy of apache-arrow (the CommonJS build) is refused, not mis-encoded", () => {
+    const cjs = createRequire(import.meta.url)("apache-arrow") as typeof import("apache-arrow");
+    expect(cjs.Int64).not.toBe(Int64);
+    const foreign = new cjs.Schema([new cjs.Field("a", new cjs.Int64(), true)]) as unknown as Schema;
+    expectFlightError(
+      () => new FlightDataEncoder(foreign),
+      StatusCode.INVALID_ARGUMENT,
+      /another copy of apache-arrow|cannot be encoded/,
+    );
   });
 
   test("invalid options are rejected", () => {

@@ -8,7 +8,7 @@
  * when they only grew.
  */
 
-import { type Data, type DataType, Message, type RecordBatch, type Schema, Type, type Vector } from "apache-arrow";
+import { type Data, type DataType, type RecordBatch, type Schema, Type, type Vector } from "apache-arrow";
 import { DEFAULT_MAX_MESSAGE_BYTES, type FlightDataFrame } from "./flight-data.js";
 import { collectDictionaries, DictionaryTracker } from "./flight-data-dictionaries.js";
 import {
@@ -26,6 +26,7 @@ import {
   writeRecordBatchMessage,
 } from "./ipc-message-writer.js";
 import { schemasEqual } from "./ipc-schema-equals.js";
+import { schemaMessage } from "./ipc-schema-writer.js";
 
 /** Options of {@link FlightDataEncoder}. */
 export interface FlightDataEncoderOptions {
@@ -66,7 +67,7 @@ export class FlightDataEncoder {
    * @param options - see {@link FlightDataEncoderOptions}.
    * @throws FlightError INVALID_ARGUMENT when `maxMessageBytes` is not an integer in
    *   1 KiB..2^31-1 or the schema holds a type this layer cannot encode (view types,
-   *   dictionaries nested inside dictionary values).
+   *   dictionaries nested inside dictionary values, types from another copy of apache-arrow).
    */
   constructor(schema: Schema, options: FlightDataEncoderOptions = {}) {
     const max = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
@@ -81,7 +82,7 @@ export class FlightDataEncoder {
     let dictionaries = false;
     for (const field of schema.fields) dictionaries = checkEncodable(field.type, field.name, false) || dictionaries;
     this.hasDictionaries = dictionaries;
-    this.schemaHeader = Message.encode(Message.from(schema));
+    this.schemaHeader = schemaMessage(schema);
   }
 
   /** The Schema message, first of every stream; `descriptor` = raw protobuf FlightDescriptor bytes (DoPut/DoExchange first message). */

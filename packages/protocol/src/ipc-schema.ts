@@ -7,16 +7,20 @@
  * the continuation marker (the "legacy" 4-byte length prefix); both are read.
  */
 
-import { Message, Schema } from "apache-arrow";
+import { Schema } from "apache-arrow";
 import { FlightInvalidArgumentError } from "./flight-error.js";
 import { MessageHeaderType, messageHeaderTypeName, readIpcMessage } from "./ipc-message.js";
 import { readSchema } from "./ipc-schema-reader.js";
+import { schemaMessage } from "./ipc-schema-writer.js";
 
 const CONTINUATION = 0xffffffff;
 
-/** Encapsulated IPC Schema message (0xFFFFFFFF continuation, int32 LE length, flatbuffer, padding to 8): the bytes of FlightInfo.schema and SchemaResult.schema. */
+/**
+ * Encapsulated IPC Schema message (0xFFFFFFFF continuation, int32 LE length, flatbuffer, padding to 8): the bytes of FlightInfo.schema and SchemaResult.schema.
+ * @throws FlightError INVALID_ARGUMENT when the schema cannot be encoded faithfully (e.g. its types come from another copy of apache-arrow).
+ */
 export function encodeSchema(schema: Schema): Uint8Array {
-  const flatbuffer = Message.encode(Message.from(schema));
+  const flatbuffer = schemaMessage(schema);
   const padded = (flatbuffer.length + 7) & ~7;
   const out = new Uint8Array(8 + padded);
   const view = new DataView(out.buffer);
