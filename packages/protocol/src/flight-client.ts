@@ -8,6 +8,14 @@
 import type { Schema } from "apache-arrow";
 import { type CallOptions, type IncomingHeaders, mergeHeaders, type OutgoingHeaders } from "./call-options.js";
 import { extractBearerToken, formatBasicHeader } from "./client-auth.js";
+import {
+  Completion,
+  type DoExchangeCall,
+  type DoPutCall,
+  FlightPutWriter,
+  iterateMessages,
+  serialReader,
+} from "./client-call-streams.js";
 import { DEFAULT_MAX_MESSAGE_BYTES, encodeFlightData } from "./flight-data.js";
 import {
   createFlightError,
@@ -34,14 +42,9 @@ import {
 } from "./flight-messages.js";
 import * as codec from "./flight-messages-codec.js";
 import { FlightStreamReader } from "./flight-stream-reader.js";
-import { type FlightMessageSink, FlightStreamWriter, type FlightStreamWriterOptions } from "./flight-stream-writer.js";
-import {
-  type ChannelTarget,
-  type ClientCallSetup,
-  type ClientStreamAdapter,
-  type FlightMethod,
-  GrpcChannel,
-} from "./grpc-service.js";
+import { FlightStreamWriter } from "./flight-stream-writer.js";
+import { type ChannelTarget, type ClientCallSetup, type ClientStreamAdapter, GrpcChannel } from "./grpc-channel.js";
+import type { FlightMethod } from "./grpc-service.js";
 import { parseLocation } from "./location.js";
 import type { ClientMiddleware, ClientMiddlewareFactory } from "./middleware.js";
 import { type ClientTlsOptions, validateClientTls } from "./tls-options.js";
@@ -79,88 +82,6 @@ export interface WaitForReadyOptions {
   /** Give up after this many milliseconds (FlightUnavailableError). Default: 30,000. */
   readonly timeoutMs?: number;
   readonly signal?: AbortSignal;
-}
-
-/** DoPut writer: a {@link FlightStreamWriter} whose `close()` also waits for the server. */
-export class FlightPutWriter extends FlightStreamWriter {
-  readonly #finish: () => Promise<void>;
-
-  /** @internal */
-  constructor(sink: FlightMessageSink, options: FlightStreamWriterOptions, finish: () => Promise<void>) {
-    super(sink, options);
-    this.#finish = finish;
-  }
-
-  /** Half-closes (if not done yet) and resolves when the server finished the call; rejects with its error. */
-  async close(): Promise<void> {
-    await this.done();
-    await this.#finish();
-  }
-}
-
-/** What `doPut` returns. */
-export interface DoPutCall {
-  readonly writer: FlightPutWriter;
-  /**
-   * The server's acknowledgements. Once iterated, the caller must keep reading them until
-   * the end (or `writer.close()` may wait for the server forever); if never iterated,
-   * `writer.close()` discards them.
-   */
-  readonly results: AsyncIterable<PutResult>;
-}
-
-/** What `doExchange` returns. */
-export interface DoExchangeCall {
-  readonly writer: FlightStreamWriter;
-  readonly reader: FlightStreamReader;
-}
-
-/** Tracks a call's end for awaiting without unhandled rejections. */
-class Completion {
-  #done = false;
-  #error: FlightError | undefined;
-  readonly #waiters: Array<{ resolve(): void; reject(e: FlightError): void }> = [];
-
-  complete(error: FlightError | undefined): void {
-    if (this.#done) return;
-    this.#done = true;
-    this.#error = error;
-    for (const w of this.#waiters.splice(0)) error === undefined ? w.resolve() : w.reject(error);
-  }
-
-  wait(): Promise<void> {
-    if (this.#done) return this.#error === undefined ? Promise.resolve() : Promise.reject(this.#error);
-    return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
-  }
-}
-
-/** Serializes reads of one stream so two consumers never wait on it at once. */
-function serialReader(call: ClientStreamAdapter): () => Promise<Uint8Array | undefined> {
-  let tail: Promise<unknown> = Promise.resolve();
-  return () => {
-    const next = tail.then(() => call.read());
-    tail = next.catch(() => undefined);
-    return next;
-  };
-}
-
-function iterateMessages<T>(
-  read: () => Promise<Uint8Array | undefined>,
-  decode: (b: Uint8Array) => T,
-  cancel?: () => void,
-): AsyncIterable<T> {
-  return {
-    [Symbol.asyncIterator]: () => ({
-      async next(): Promise<IteratorResult<T, undefined>> {
-        const message = await read();
-        return message === undefined ? { done: true, value: undefined } : { done: false, value: decode(message) };
-      },
-      async return(): Promise<IteratorResult<T, undefined>> {
-        cancel?.();
-        return { done: true, value: undefined };
-      },
-    }),
-  };
 }
 
 function toTarget(location: Location | string, tls: ClientTlsOptions | undefined): ChannelTarget {

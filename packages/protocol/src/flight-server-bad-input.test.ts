@@ -8,7 +8,7 @@ import {
   FlightTimedOutError,
   StatusCode,
 } from "./flight-error.js";
-import { GrpcChannel } from "./grpc-service.js";
+import { GrpcChannel } from "./grpc-channel.js";
 import { collect, startTestServer, type TestServer } from "./protocol.test-kit.js";
 
 const bytes = (...b: number[]) => new Uint8Array(b);

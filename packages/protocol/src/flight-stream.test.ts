@@ -136,7 +136,15 @@ describe("DoGet, DoPut and DoExchange over a real socket", () => {
     const data = numbers(1000);
     let trailers: Record<string, readonly unknown[]> = {};
     const client = t.connect({
-      middleware: [{ startCall: () => ({ callCompleted: (_e, tr) => void (trailers = tr) }) }],
+      middleware: [
+        {
+          startCall: () => ({
+            callCompleted: (_e, tr) => {
+              trailers = tr;
+            },
+          }),
+        },
+      ],
     });
     const { writer, results } = client.doPut({ type: "path", path: ["uploads", "numbers"] }, data.schema);
     await writer.write(data.batches[0]!.slice(0, 600), utf8("part-1"));

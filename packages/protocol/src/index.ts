@@ -7,14 +7,12 @@
 // Server, client, auth, middleware, TLS (flight-server.ts, flight-client.ts and friends).
 export * from "./call-options.js";
 export { extractBearerToken, formatBasicHeader } from "./client-auth.js";
+export { type DoExchangeCall, type DoPutCall, FlightPutWriter } from "./client-call-streams.js";
 export {
   type BasicAuthOptions,
   connect,
-  type DoExchangeCall,
-  type DoPutCall,
   FlightClient,
   type FlightClientOptions,
-  FlightPutWriter,
   type WaitForReadyOptions,
 } from "./flight-client.js";
 export * from "./flight-data.js";
