@@ -1,4 +1,7 @@
 import {
+  type Codec,
+  CompressionType,
+  compressionRegistry,
   Dictionary,
   Field,
   Int32,
@@ -233,19 +236,50 @@ describe("FlightDataDecoder rejects bad input with INVALID_ARGUMENT", () => {
     expectInvalid(() => decoder.decode(badIndex), /dictionary index 5 at row 0, outside the 2-entry dictionary/);
   });
 
-  test("a compressed body without a registered codec", () => {
+  test("compressed bodies: rejected without a codec, decoded with a registered one, sizes checked", () => {
+    // pyarrow writes a ZSTD-compressed stream and, for each column buffer, the ZSTD frame it
+    // compresses to (byte-identical to the IPC writer's) with the raw bytes: a stand-in codec
+    // then "decompresses" by lookup, which exercises the whole BodyCompression path.
     const script = `
-import sys, pyarrow as pa
-t = pa.table({"x": pa.array(list(range(1000)), pa.int64())})
+import sys, json, pyarrow as pa
+t = pa.table({"x": pa.array(list(range(100)), pa.int64()), "s": pa.array(["v%d" % i if i % 3 else None for i in range(100)])})
 sink = pa.BufferOutputStream()
 with pa.ipc.new_stream(sink, t.schema, options=pa.ipc.IpcWriteOptions(compression="zstd")) as w:
     w.write_table(t)
-sys.stdout.buffer.write(sink.getvalue().to_pybytes())
+frames = {pa.compress(b, codec="zstd", asbytes=True).hex(): b.to_pybytes().hex()
+          for col in t.columns for a in col.chunks for b in a.buffers() if b is not None}
+print(json.dumps({"stream": sink.getvalue().to_pybytes().hex(), "frames": frames}))
 `;
-    const frames = framesFromIpcStream(new Uint8Array(runPython(script)));
+    const out = JSON.parse(runPython(script).toString()) as { stream: string; frames: Record<string, string> };
+    const frames = framesFromIpcStream(new Uint8Array(Buffer.from(out.stream, "hex")));
     const decoder = new FlightDataDecoder();
     expect(decoder.decode(frames[0]!).kind).toBe("schema");
     expectInvalid(() => decoder.decode(frames[1]!), /compressed with ZSTD but no codec is registered/);
+    let shrink = false;
+    compressionRegistry.set(CompressionType.ZSTD, {
+      decode(data: Uint8Array): Uint8Array {
+        const raw = out.frames[Buffer.from(data).toString("hex")];
+        if (raw === undefined) throw new Error("unknown frame");
+        const bytes = new Uint8Array(Buffer.from(raw, "hex"));
+        return shrink ? bytes.subarray(1) : bytes;
+      },
+    });
+    try {
+      const decoded = decoder.decode(frames[1]!) as { batch: RecordBatch };
+      expect([...decoded.batch.getChild("x")!].map(Number)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+      expect([...decoded.batch.getChild("s")!].slice(0, 4)).toEqual([null, "v1", "v2", null]);
+      expectInvalid(
+        () => new FlightDataDecoder({ maxDecompressedBytes: 100 }).decode(frames[1]!),
+        /record batch before the stream's schema/,
+      );
+      const limited = new FlightDataDecoder({ maxDecompressedBytes: 100 });
+      limited.decode(frames[0]!);
+      expectInvalid(() => limited.decode(frames[1]!), /more than the 100-byte decompression limit/);
+      shrink = true;
+      expectInvalid(() => decoder.decode(frames[1]!), /decompressed to \d+ bytes, declared \d+/);
+    } finally {
+      compressionRegistry.set(CompressionType.ZSTD, null as unknown as Codec);
+    }
   });
 });
 
