@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from "node:fs";
+
 /**
  * The line protocol between the benchmark harness and its child processes.
  *
@@ -16,6 +18,12 @@ export interface ProcessUsage {
   readonly cpuUserSeconds: number;
   /** System CPU time in seconds. */
   readonly cpuSystemSeconds: number;
+  /**
+   * Seconds this process's threads were runnable but waiting for a CPU (Linux
+   * `/proc/self/task/<tid>/schedstat`, summed over live threads): time taken by other work on
+   * the machine. Absent where the kernel does not report it.
+   */
+  readonly runQueueWaitSeconds?: number;
 }
 
 /** Printed by a server once it accepts calls. */
@@ -51,6 +59,8 @@ export interface ClientResultEvent extends ProcessUsage {
   readonly passes: readonly PassResult[];
   /** CPU seconds (user + system) spent during the timed passes only, when the client measured it. */
   readonly timedCpuSeconds?: number;
+  /** Run-queue wait (see {@link ProcessUsage.runQueueWaitSeconds}) during the timed passes only. */
+  readonly timedRunQueueWaitSeconds?: number;
 }
 
 /** Any event a child prints. */
@@ -61,13 +71,37 @@ export function emitEvent(event: BenchEvent): void {
   process.stdout.write(`${JSON.stringify(event)}\n`);
 }
 
-/** Peak RSS (bytes) and CPU seconds of this process so far. */
+/**
+ * Seconds the threads of this process spent waiting for a CPU so far (sum over live threads of
+ * the second field of `/proc/self/task/<tid>/schedstat`, in nanoseconds); undefined off Linux.
+ */
+export function runQueueWaitSeconds(): number | undefined {
+  let tids: string[];
+  try {
+    tids = readdirSync("/proc/self/task");
+  } catch {
+    return undefined;
+  }
+  let nanos = 0;
+  for (const tid of tids) {
+    try {
+      nanos += Number(readFileSync(`/proc/self/task/${tid}/schedstat`, "utf8").split(" ")[1] ?? 0);
+    } catch {
+      // The thread exited while we listed them.
+    }
+  }
+  return Number.isFinite(nanos) ? nanos / 1e9 : undefined;
+}
+
+/** Peak RSS (bytes), CPU seconds and run-queue wait of this process so far. */
 export function processUsage(): ProcessUsage {
   const usage = process.resourceUsage();
+  const wait = runQueueWaitSeconds();
   return {
     maxRssBytes: usage.maxRSS * 1024,
     cpuUserSeconds: usage.userCPUTime / 1e6,
     cpuSystemSeconds: usage.systemCPUTime / 1e6,
+    ...(wait === undefined ? {} : { runQueueWaitSeconds: wait }),
   };
 }
 

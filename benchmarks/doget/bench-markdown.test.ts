@@ -13,7 +13,7 @@ describe("renderMarkdown", () => {
 
   it("has one row per scenario with median, range, rows/s and RSS", () => {
     expect(markdown).toContain(
-      "| fixed | (a) flight-cluster server -> client | **1.20** | 1.08 - 1.32 | 37.5 | 300 | 200 | 0.90 | 1.00 | 1.0 / 1.5 |",
+      "| fixed | (a) flight-cluster server -> client | **1.20** | 1.08 - 1.32 | 37.5 | 300 | 200 | 0.90 | 1.00 | 0.05 | - | 1.0 / 1.5 |",
     );
   });
 

@@ -15,17 +15,21 @@ function cpu(figures: ProcessFigures | undefined): string {
   return figures?.cpuPerWall == null ? "-" : fixed(figures.cpuPerWall, 2);
 }
 
+function wait(figures: ProcessFigures | undefined): string {
+  return figures?.waitPerWall == null ? "-" : fixed(figures.waitPerWall, 2);
+}
+
 function scenarioRow(result: ScenarioResult): string {
   const load = `${fixed(result.loadAverage[0], 1)} / ${fixed(result.loadAverage[1], 1)}`;
   if (result.status !== "ok" || !result.figures) {
     const reason = (result.error ?? "failed").split("\n")[0]!.replaceAll("|", "\\|");
-    return `| ${result.table} | ${result.label} | failed: ${reason} | | | | | | | ${load} |`;
+    return `| ${result.table} | ${result.label} | failed: ${reason} | | | | | | | | | ${load} |`;
   }
   const f = result.figures;
   return (
     `| ${result.table} | ${result.label} | **${fixed(f.medianGBps, 2)}** | ${fixed(f.minGBps, 2)} - ${fixed(f.maxGBps, 2)} ` +
     `| ${fixed(f.medianRowsPerSecond / 1e6, 1)} | ${rss(result.server)} | ${rss(result.client)} ` +
-    `| ${cpu(result.server)} | ${cpu(result.client)} | ${load} |`
+    `| ${cpu(result.server)} | ${cpu(result.client)} | ${wait(result.server)} | ${wait(result.client)} | ${load} |`
   );
 }
 
@@ -42,7 +46,9 @@ export function renderMarkdown(result: BenchResult): string {
       `then ${result.passes} timed passes of one DoGet of the whole table.`,
     "Throughput counts the table's Arrow body bytes (identical for every scenario); GB = 10^9 bytes. " +
       "CPU/wall: CPU seconds per wall second while serving (1.00 = one core busy; the machine has " +
-      `${m.cpus}). Load: 1-minute load average before / after the scenario (the machine is shared).`,
+      `${m.cpus}). Wait/wall: seconds the process's threads were runnable but waiting for a CPU, per wall ` +
+      "second (time taken by other work on the shared machine; 0 on an idle machine). " +
+      "Load: 1-minute load average before / after the scenario.",
     "",
     "| Table | Rows | Batches (rows each) | Arrow body | Content |",
     "| --- | ---: | ---: | ---: | --- |",
@@ -52,8 +58,8 @@ export function renderMarkdown(result: BenchResult): string {
         `${fixed(t.bodyBytes / MiB, 0)} MiB | ${t.description} |`,
     ),
     "",
-    "| Table | Scenario | Median GB/s | Min - max GB/s | Median Mrows/s | Server peak RSS MiB | Client peak RSS MiB | Server CPU/wall | Client CPU/wall | Load |",
-    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    "| Table | Scenario | Median GB/s | Min - max GB/s | Median Mrows/s | Server peak RSS MiB | Client peak RSS MiB | Server CPU/wall | Client CPU/wall | Server wait/wall | Client wait/wall | Load |",
+    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ...result.scenarios.map(scenarioRow),
     "",
     "| Table | Ratio of median GB/s | Value | Target | Met |",

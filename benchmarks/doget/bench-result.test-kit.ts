@@ -19,8 +19,8 @@ export function okScenario(table: TableName, scenario: ScenarioId, medianGBps: n
       medianSeconds: 1 / medianGBps,
       passSeconds: [1 / medianGBps],
     },
-    server: { maxRssBytes: 300 * 1024 * 1024, cpuSeconds: 2, cpuPerWall: 0.9 },
-    client: { maxRssBytes: 200 * 1024 * 1024, cpuSeconds: 3, cpuPerWall: 1 },
+    server: { maxRssBytes: 300 * 1024 * 1024, cpuSeconds: 2, cpuPerWall: 0.9, waitPerWall: 0.05 },
+    client: { maxRssBytes: 200 * 1024 * 1024, cpuSeconds: 3, cpuPerWall: 1, waitPerWall: null },
     loadAverage: [1, 1.5],
   };
 }

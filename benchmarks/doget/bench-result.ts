@@ -41,6 +41,11 @@ export interface ProcessFigures {
    * timed passes; for a server over everything it served (warm-up included). Null when unknown.
    */
   readonly cpuPerWall: number | null;
+  /**
+   * Seconds spent waiting for a CPU per wall second over the same span (Linux run-queue wait,
+   * summed over threads): how much other work on the machine held this process back. Null when unknown.
+   */
+  readonly waitPerWall: number | null;
 }
 
 /** One scenario on one table. */

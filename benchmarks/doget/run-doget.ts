@@ -38,8 +38,8 @@ const log = (line: string): void => {
 };
 
 function serverFacts(ready: ReadyEvent): Record<string, unknown> {
-  const { event, port, maxRssBytes, cpuUserSeconds, cpuSystemSeconds, ...facts } = ready;
-  void [event, port, maxRssBytes, cpuUserSeconds, cpuSystemSeconds];
+  const { event, port, maxRssBytes, cpuUserSeconds, cpuSystemSeconds, runQueueWaitSeconds, ...facts } = ready;
+  void [event, port, maxRssBytes, cpuUserSeconds, cpuSystemSeconds, runQueueWaitSeconds];
   return facts;
 }
 
@@ -62,16 +62,23 @@ async function runScenario(
     const figures = summarizePasses(result.passes, table.bodyBytes, table.rows);
     const servedSeconds = [...result.warmup, ...result.passes].reduce((sum, pass) => sum + pass.seconds, 0);
     const timedSeconds = result.passes.reduce((sum, pass) => sum + pass.seconds, 0);
+    const perWall = (seconds: number | undefined, wall: number): number | null =>
+      seconds !== undefined && wall > 0 ? seconds / wall : null;
+    const serverWait =
+      exit.runQueueWaitSeconds !== undefined && ready.runQueueWaitSeconds !== undefined
+        ? exit.runQueueWaitSeconds - ready.runQueueWaitSeconds
+        : undefined;
     const serverFigures: ProcessFigures = {
       maxRssBytes: exit.maxRssBytes,
       cpuSeconds: cpuOf(exit),
-      cpuPerWall: servedSeconds > 0 ? (cpuOf(exit) - cpuOf(ready)) / servedSeconds : null,
+      cpuPerWall: perWall(cpuOf(exit) - cpuOf(ready), servedSeconds),
+      waitPerWall: perWall(serverWait, servedSeconds),
     };
     const clientFigures: ProcessFigures = {
       maxRssBytes: result.maxRssBytes,
       cpuSeconds: cpuOf(result),
-      cpuPerWall:
-        result.timedCpuSeconds !== undefined && timedSeconds > 0 ? result.timedCpuSeconds / timedSeconds : null,
+      cpuPerWall: perWall(result.timedCpuSeconds, timedSeconds),
+      waitPerWall: perWall(result.timedRunQueueWaitSeconds, timedSeconds),
     };
     return {
       ...base,

@@ -1,6 +1,6 @@
 /** The client-side measuring loop shared by the Node benchmark clients. */
 import type { ClientResultEvent, PassResult } from "./bench-events.js";
-import { processUsage } from "./bench-events.js";
+import { processUsage, runQueueWaitSeconds } from "./bench-events.js";
 import { startCpuProfile } from "./cpu-profiler.js";
 
 /** Counts what one pass received. */
@@ -47,9 +47,13 @@ export async function runTimedPasses(options: TimedPassOptions): Promise<ClientR
   for (let i = 0; i < options.warmup; i++) warmup.push(await timePass());
   const profiling = await startCpuProfile(options.cpuProfile);
   const before = process.resourceUsage();
+  const waitBefore = runQueueWaitSeconds();
   for (let i = 0; i < options.passes; i++) passes.push(await timePass());
+  const waitAfter = runQueueWaitSeconds();
   const after = process.resourceUsage();
   await profiling.stop();
   const timedCpuSeconds = (after.userCPUTime - before.userCPUTime + after.systemCPUTime - before.systemCPUTime) / 1e6;
-  return { event: "result", warmup, passes, timedCpuSeconds, ...processUsage() };
+  const timedWait =
+    waitBefore === undefined || waitAfter === undefined ? {} : { timedRunQueueWaitSeconds: waitAfter - waitBefore };
+  return { event: "result", warmup, passes, timedCpuSeconds, ...timedWait, ...processUsage() };
 }

@@ -6,6 +6,7 @@ clients print one {"event": "result", ...}. Diagnostics go to stderr.
 """
 
 import json
+import os
 import resource
 import sys
 
@@ -16,10 +17,30 @@ def emit(event: str, **fields) -> None:
     sys.stdout.flush()
 
 
+def run_queue_wait_seconds():
+    """Seconds this process's live threads waited for a CPU (Linux schedstat), or None elsewhere."""
+    try:
+        tids = os.listdir("/proc/self/task")
+    except OSError:
+        return None
+    nanos = 0
+    for tid in tids:
+        try:
+            with open(f"/proc/self/task/{tid}/schedstat") as f:
+                nanos += int(f.read().split()[1])
+        except (OSError, IndexError, ValueError):
+            pass  # the thread exited while we listed them
+    return nanos / 1e9
+
+
 def usage() -> dict:
-    """Peak RSS (bytes; Linux reports ru_maxrss in KiB) and CPU seconds of this process."""
+    """Peak RSS (bytes; Linux reports ru_maxrss in KiB), CPU seconds and run-queue wait of this process."""
     ru = resource.getrusage(resource.RUSAGE_SELF)
-    return {"maxRssBytes": ru.ru_maxrss * 1024, "cpuUserSeconds": ru.ru_utime, "cpuSystemSeconds": ru.ru_stime}
+    result = {"maxRssBytes": ru.ru_maxrss * 1024, "cpuUserSeconds": ru.ru_utime, "cpuSystemSeconds": ru.ru_stime}
+    wait = run_queue_wait_seconds()
+    if wait is not None:
+        result["runQueueWaitSeconds"] = wait
+    return result
 
 
 def fail(message: str) -> "NoReturn":  # noqa: F821 (typing only)

@@ -5,7 +5,7 @@ Usage: pyarrow_client.py --port N --expect-rows N [--passes 5] [--warmup 1]
 Each pass calls do_get and iterates the stream chunk by chunk, reading one value of the first
 and the last column of every batch (as the Node clients do), and checks the row count. Prints
 {"event": "result", "warmup": [...], "passes": [{"seconds", "rows", "batches"}],
-"timedCpuSeconds": CPU seconds of the timed passes, ...usage}.
+"timedCpuSeconds"/"timedRunQueueWaitSeconds": of the timed passes, ...usage}.
 """
 
 import argparse
@@ -15,7 +15,7 @@ import time
 
 import pyarrow.flight as flight
 
-from bench_process import emit, fail, usage
+from bench_process import emit, fail, run_queue_wait_seconds, usage
 
 
 def cpu_seconds() -> float:
@@ -55,17 +55,20 @@ def main() -> int:
     client = flight.connect(f"grpc://127.0.0.1:{args.port}")
     ticket = flight.Ticket(args.ticket.encode())
     results = {"warmup": [], "passes": []}
-    timed_cpu = 0.0
+    timed = {}
     for kind, count in (("warmup", args.warmup), ("passes", args.passes)):
-        before = cpu_seconds()
+        cpu_before, wait_before = cpu_seconds(), run_queue_wait_seconds()
         for _ in range(count):
             result = one_pass(client, ticket)
             if result["rows"] != args.expect_rows:
                 fail(f"pyarrow_client: received {result['rows']} rows, expected {args.expect_rows}")
             results[kind].append(result)
-        timed_cpu = cpu_seconds() - before
+        cpu_after, wait_after = cpu_seconds(), run_queue_wait_seconds()
+        timed = {"timedCpuSeconds": cpu_after - cpu_before}
+        if wait_before is not None and wait_after is not None:
+            timed["timedRunQueueWaitSeconds"] = wait_after - wait_before
     client.close()
-    emit("result", **results, timedCpuSeconds=timed_cpu, **usage())
+    emit("result", **results, **timed, **usage())
     return 0
 
 
