@@ -19,7 +19,6 @@ import {
 import { DEFAULT_MAX_MESSAGE_BYTES, encodeFlightData } from "./flight-data.js";
 import {
   createFlightError,
-  type FlightError,
   FlightInvalidArgumentError,
   FlightUnauthenticatedError,
   StatusCode,
@@ -43,7 +42,7 @@ import {
 import * as codec from "./flight-messages-codec.js";
 import { FlightStreamReader } from "./flight-stream-reader.js";
 import { FlightStreamWriter } from "./flight-stream-writer.js";
-import { type ChannelTarget, type ClientCallSetup, type ClientStreamAdapter, GrpcChannel } from "./grpc-channel.js";
+import { type ChannelTarget, type ClientCallSetup, GrpcChannel } from "./grpc-channel.js";
 import type { FlightMethod } from "./grpc-service.js";
 import { parseLocation } from "./location.js";
 import type { ClientMiddleware, ClientMiddlewareFactory } from "./middleware.js";
