@@ -1,5 +1,9 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Field, Int32, Schema, Utf8 } from "apache-arrow";
 import { afterEach, describe, expect, it } from "vitest";
+import { connect } from "./flight-client.js";
 import { FlightNotFoundError, FlightUnimplementedError } from "./flight-error.js";
 import {
   CancelStatus,
@@ -8,7 +12,9 @@ import {
   type FlightInfo,
   Location,
 } from "./flight-messages.js";
+import { FlightServer } from "./flight-server.js";
 import type { FlightServerHandlers } from "./flight-server-handlers.js";
+import { silentLogger } from "./logger.js";
 import { collect, startTestServer, type TestServer, text, utf8 } from "./protocol.test-kit.js";
 
 const schema = new Schema([new Field("id", new Int32(), false), new Field("name", new Utf8(), true)]);
@@ -149,5 +155,21 @@ describe("FlightServer and FlightClient: message RPCs over a real socket", () =>
     // Handshake has a default (echo) implementation.
     const hs = await c.handshake([{ protocolVersion: 7n, payload: utf8("p") }]);
     expect(hs.messages).toEqual([{ protocolVersion: 7n, payload: new Uint8Array(0) }]);
+  });
+
+  it("serves and connects over a unix socket (grpc+unix://)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "flight-unix-"));
+    const server = new FlightServer(handlers, { logger: silentLogger });
+    try {
+      const { location, port } = await server.listen(Location.forGrpcUnix(join(dir, "flight.sock")));
+      expect(port).toBe(0);
+      expect(location.uri).toBe(`grpc+unix://${join(dir, "flight.sock")}`);
+      const client = connect(location);
+      expect((await client.listActions()).map((a) => a.type)).toEqual(["list_tables", "drop"]);
+      client.close();
+    } finally {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

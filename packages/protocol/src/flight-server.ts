@@ -183,7 +183,9 @@ export class FlightServer {
         make = (port) => `${scheme}://${formatHost(parsed.host)}:${port}`;
       }
     }
-    const port = await this.#grpc.bind(address, address.startsWith("unix:") ? undefined : tls);
+    const unix = address.startsWith("unix:");
+    const bound = await this.#grpc.bind(address, unix ? undefined : tls);
+    const port = unix ? 0 : bound; // grpc-js reports 1 for unix sockets
     const location: Location = { uri: make(port) };
     this.#locations.push(location);
     if (this.#state === "starting") this.#state = "serving";
