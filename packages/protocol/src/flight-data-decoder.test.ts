@@ -19,7 +19,8 @@ import { describe, expect, test } from "vitest";
 import { decodeFlightData, encodeFlightData, type FlightDataFrame } from "./flight-data.js";
 import { FlightDataDecoder } from "./flight-data-decoder.js";
 import { FlightDataEncoder } from "./flight-data-encoder.js";
-import { allTypesBatch, batchValues, prng, runPython } from "./flight-data-fixtures.test-kit.js";
+import { allTypesBatch } from "./flight-data-fixtures.test-kit.js";
+import { batchValues, prng, runPython } from "./flight-data-helpers.test-kit.js";
 import { FlightError, StatusCode } from "./flight-error.js";
 import { framesFromIpcStream } from "./ipc-stream.js";
 

@@ -159,22 +159,21 @@ export class FlightDataEncoder {
   ): void {
     const max = this.maxMessageBytes;
     let start = 0;
+    // Rows to try for the next slice: all of them first, then what the last slice suggests
+    // (so a huge batch is not re-planned in full for every slice).
+    let guess = rowCount;
     do {
-      const remaining = rowCount - start;
-      let rows = remaining;
+      let rows = Math.min(rowCount - start, guess);
       let size = this.planRows(types, columns, start, rows, rowCount, appMetadata, target);
-      if (size > max && rows > 1) {
-        // Shrink in proportion to the body until the message fits (or one row is left).
-        const overhead = size - this.plan.bodyLength;
-        const room = Math.max(max - overhead, 0);
-        rows = Math.max(1, Math.floor((rows * room) / Math.max(this.plan.bodyLength, 1)));
-        for (;;) {
-          size = this.planRows(types, columns, start, rows, rowCount, appMetadata, target);
-          if (size <= max || rows === 1) break;
-          const next = Math.floor((rows * Math.max(max - (size - this.plan.bodyLength), 0)) / this.plan.bodyLength);
-          rows = Math.max(1, Math.min(rows - 1, next));
-        }
+      // Shrink in proportion to the body until the message fits (or one row is left).
+      while (size > max && rows > 1) {
+        const body = Math.max(this.plan.bodyLength, 1);
+        const fitting = Math.floor((rows * Math.max(max - (size - this.plan.bodyLength), 0)) / body);
+        rows = Math.max(1, Math.min(rows - 1, fitting));
+        size = this.planRows(types, columns, start, rows, rowCount, appMetadata, target);
       }
+      const body = this.plan.bodyLength;
+      guess = body === 0 ? rowCount : Math.max(1, Math.floor((rows * Math.max(max - (size - body), 0)) / body));
       frames.push(this.writeFrame(target, rows, start + rows === rowCount ? appMetadata : EMPTY));
       // Later slices of a dictionary append to the first one.
       if (target.dictionaryId >= 0) target.isDelta = true;
@@ -220,7 +219,10 @@ export class FlightDataEncoder {
     if (layout.appMetadataPos >= 0) out.set(appMetadata, layout.appMetadataPos);
     if (layout.bodyPos >= 0) plan.write(out, layout.bodyPos);
     plan.reset();
-    const headerEnd = layout.headerPos + headerSize + layout.headerPadding;
+    // The frame's header is the flatbuffer alone (a multiple of 8 bytes), without the
+    // alignment padding the message carries after it: re-encoding the frame, or writing it
+    // to an IPC stream and reading it back, then gives a message of exactly this size.
+    const headerEnd = layout.headerPos + headerSize;
     const frame: FlightDataFrame = {
       header: view(out, layout.headerPos, headerEnd),
       appMetadata:

@@ -64,7 +64,7 @@ export class BodyLoader {
   /** Length and null count of the node read last. */
   private nodeLength = 0;
   private nodeNulls = 0;
-  /** Absolute byte offset (in `bytes.buffer`) and length of the buffer read last. */
+  /** The message body that buffer regions point into. */
   private readonly body: Uint8Array;
 
   /**

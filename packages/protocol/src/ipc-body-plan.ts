@@ -91,12 +91,19 @@ function int64At(values: BigInt64Array | undefined, index: number): number {
 
 /** Field nodes and buffer sources for one body; reusable across batches. */
 export class BodyPlan implements BodyLayout {
+  /** See {@link BodyLayout}. */
   nodeCount = 0;
+  /** See {@link BodyLayout}. */
   readonly nodeLengths: number[] = [];
+  /** See {@link BodyLayout}. */
   readonly nodeNullCounts: number[] = [];
+  /** See {@link BodyLayout}. */
   bufferCount = 0;
+  /** See {@link BodyLayout}. */
   readonly bufferOffsets: number[] = [];
+  /** See {@link BodyLayout}. */
   readonly bufferLengths: number[] = [];
+  /** See {@link BodyLayout}. */
   bodyLength = 0;
   private readonly kinds: Kind[] = [];
   private readonly sources: unknown[] = [];

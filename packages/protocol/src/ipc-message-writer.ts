@@ -29,11 +29,17 @@ const DICTIONARY_RECORD_BATCH_BASE = 68;
 
 /** The field nodes and buffers of a body, as the header lists them. */
 export interface BodyLayout {
+  /** Number of field nodes (the arrays below may be longer; only this many are used). */
   readonly nodeCount: number;
+  /** Length (rows) of each field node, in pre-order. */
   readonly nodeLengths: readonly number[];
+  /** Null count of each field node. */
   readonly nodeNullCounts: readonly number[];
+  /** Number of buffers. */
   readonly bufferCount: number;
+  /** Byte offset of each buffer in the body (multiples of 8). */
   readonly bufferOffsets: readonly number[];
+  /** Byte length of each buffer (unpadded). */
   readonly bufferLengths: readonly number[];
   /** Total body bytes (buffers padded to 8). */
   readonly bodyLength: number;

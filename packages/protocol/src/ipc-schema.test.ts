@@ -1,7 +1,8 @@
 import { Field, Int32, Schema, Utf8 } from "apache-arrow";
 import { describe, expect, test } from "vitest";
 import { FlightDataEncoder } from "./flight-data-encoder.js";
-import { allTypesBatch, runPython } from "./flight-data-fixtures.test-kit.js";
+import { allTypesBatch } from "./flight-data-fixtures.test-kit.js";
+import { runPython } from "./flight-data-helpers.test-kit.js";
 import { FlightError, StatusCode } from "./flight-error.js";
 import { FlatbufferReader } from "./ipc-flatbuffer.js";
 import { decodeSchema, encodeSchema } from "./ipc-schema.js";

@@ -13,10 +13,11 @@ import {
   vectorFromArray,
 } from "apache-arrow";
 import { describe, expect, test } from "vitest";
-import type { FlightDataFrame } from "./flight-data.js";
+import { encodeFlightData, type FlightDataFrame } from "./flight-data.js";
 import { type DecodedFlightData, FlightDataDecoder } from "./flight-data-decoder.js";
 import { FlightDataEncoder } from "./flight-data-encoder.js";
-import { allTypesBatch, batchValues, runPython } from "./flight-data-fixtures.test-kit.js";
+import { allTypesBatch } from "./flight-data-fixtures.test-kit.js";
+import { batchValues, runPython } from "./flight-data-helpers.test-kit.js";
 import { FlightError, StatusCode } from "./flight-error.js";
 import { framesFromIpcStream, ipcStreamFromFrames } from "./ipc-stream.js";
 
@@ -65,6 +66,17 @@ describe("IPC stream framing", () => {
       expect((f.body.byteOffset - stream.byteOffset) % 8).toBe(0);
     });
     expect(Array.from(stream.subarray(-8))).toEqual([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
+  });
+
+  test("encoder frames stored as a stream and read back re-encode to messages of the same size", () => {
+    const batch = allTypesBatch(200);
+    const encoder = new FlightDataEncoder(batch.schema, { maxMessageBytes: 4096 });
+    const frames = [encoder.encodeSchema(), ...encoder.encodeBatch(batch)];
+    const sizes = frames.map((f) => encodeFlightData(f).length);
+    expect(sizes.length).toBeGreaterThan(3);
+    const stored = framesFromIpcStream(concat(ipcStreamFromFrames(frames)));
+    expect(stored.map((f) => encodeFlightData(f).length)).toEqual(sizes);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(4096);
   });
 
   test("apache-arrow reads our streams and we read apache-arrow's", () => {
