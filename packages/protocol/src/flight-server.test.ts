@@ -172,4 +172,24 @@ describe("FlightServer and FlightClient: message RPCs over a real socket", () =>
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it("a custom Handshake handler gets every request message and streams its replies", async () => {
+    t = await startTestServer({
+      async *handshake(ctx, incoming) {
+        ctx.addHeader("x-handshake", "custom");
+        for await (const message of incoming) {
+          yield { protocolVersion: message.protocolVersion + 1n, payload: message.payload.slice().reverse() };
+        }
+      },
+    });
+    const result = await t.client.handshake([
+      { protocolVersion: 1n, payload: utf8("abc") },
+      { protocolVersion: 5n, payload: utf8("xy") },
+    ]);
+    expect(result.messages.map((m) => [m.protocolVersion, text(m.payload)])).toEqual([
+      [2n, "cba"],
+      [6n, "yx"],
+    ]);
+    expect(result.headers["x-handshake"]).toEqual(["custom"]);
+  });
 });

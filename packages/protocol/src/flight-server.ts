@@ -148,7 +148,8 @@ export class FlightServer {
   /**
    * Starts listening. `{host, port}` (host default `localhost`) listens with TLS when the
    * server has TLS options; a location's scheme must match them (`grpc+tls` needs `tls`).
-   * May be called several times (e.g. TCP and a unix socket).
+   * May be called several times (e.g. TCP and a unix socket). Unix sockets are served
+   * without TLS (`grpc+unix://`), whatever the TLS options.
    * @returns the bound port and the location to give clients.
    * @throws FlightInvalidArgumentError for a bad target, FlightUnavailableError when binding fails.
    */
