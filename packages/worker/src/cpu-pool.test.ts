@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { type CpuPool, createCpuPool } from "./cpu-pool.js";
 import { sha256Bytes } from "./digest.js";
 import { flightDataSize } from "./flight-data-layout.js";
-import { noopLogger } from "./logger.js";
+import { silentWorkerLogger } from "./logger.js";
 import { framesOf, ipcFrames, makeTable, tempDir } from "./shard-fixtures.test-kit.js";
 import { indexIpcStreamBytes } from "./shard-index.js";
 import { ShardStore } from "./shard-store.js";
@@ -43,7 +43,7 @@ describe.each([
       hashInline: false,
       digestFile: (path, signal) => pool().digestFile(path, signal),
       rechunker: pool(),
-      logger: noopLogger,
+      logger: silentWorkerLogger,
     });
     const table = makeTable(40_000, 20_000);
     const entry = await store.put(

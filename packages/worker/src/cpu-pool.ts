@@ -34,6 +34,8 @@ export interface CpuPoolOptions {
   readonly threads?: number;
   /** Milliseconds an idle thread lives. Default 30,000. */
   readonly idleTimeoutMs?: number;
+  /** Told about every finished task (kind, outcome, seconds). */
+  readonly onTask?: (kind: string, outcome: "ok" | "error" | "cancelled", seconds: number) => void;
 }
 
 /** Counters of a pool. */
@@ -123,8 +125,11 @@ class Pool implements CpuPool {
   #failed = 0;
   #closed = false;
 
-  constructor(threads: number, run: Runner, close: () => Promise<void>) {
+  readonly #onTask: NonNullable<CpuPoolOptions["onTask"]>;
+
+  constructor(threads: number, run: Runner, close: () => Promise<void>, onTask: CpuPoolOptions["onTask"]) {
     this.threads = threads;
+    this.#onTask = onTask ?? (() => undefined);
     this.#run = run;
     this.#close = close;
     this.#limit = Math.max(1, threads * 2);
@@ -139,11 +144,14 @@ class Pool implements CpuPool {
       signal?.throwIfAborted();
     }
     this.#active++;
+    const started = performance.now();
+    const seconds = (): number => (performance.now() - started) / 1000;
     let result: CpuTaskResult;
     try {
       result = await this.#run(task, transferList, signal);
     } catch (error) {
       this.#failed++;
+      this.#onTask(task.kind, signal?.aborted ? "cancelled" : "error", seconds());
       if (signal?.aborted) throw signal.reason;
       throw error instanceof Error && error.name !== "Error"
         ? error
@@ -154,9 +162,11 @@ class Pool implements CpuPool {
     }
     if (result.kind === "error") {
       this.#failed++;
+      this.#onTask(task.kind, "error", seconds());
       throw deserializeError(result.error, task.kind);
     }
     this.#completed++;
+    this.#onTask(task.kind, "ok", seconds());
     return result;
   }
 
@@ -268,7 +278,7 @@ export function createCpuPool(options: CpuPoolOptions = {}): CpuPool {
         return { kind: "error", error: serializeError(error) };
       }
     };
-    return new Pool(0, inline, async () => undefined);
+    return new Pool(0, inline, async () => undefined, options.onTask);
   }
   const piscina = new Piscina<CpuTask, CpuTaskResult>({
     filename: runnerFile(),
@@ -280,5 +290,5 @@ export function createCpuPool(options: CpuPoolOptions = {}): CpuPool {
   });
   const run: Runner = (task, transferList, signal) =>
     piscina.run(task, { transferList, ...(signal === undefined ? {} : { signal }) });
-  return new Pool(threads, run, () => piscina.close());
+  return new Pool(threads, run, () => piscina.close(), options.onTask);
 }

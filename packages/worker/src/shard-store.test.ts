@@ -4,7 +4,7 @@ import { tableFromIPC } from "apache-arrow";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { sha256Bytes } from "./digest.js";
 import { GRPC_MESSAGE_PREFIX_BYTES } from "./flight-data-layout.js";
-import { noopLogger } from "./logger.js";
+import { silentWorkerLogger } from "./logger.js";
 import {
   framesOf,
   ipcFrames,
@@ -42,7 +42,7 @@ function options(overrides: Partial<ShardStoreOptions> = {}): ShardStoreOptions 
     maxMessageBytes: 2 * MiB,
     maxShardBytes: 256 * MiB,
     hashInline: true,
-    logger: noopLogger,
+    logger: silentWorkerLogger,
     ...overrides,
   };
 }

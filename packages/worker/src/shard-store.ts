@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { sha256File } from "./digest.js";
 import { fsyncDirectory } from "./fs-durable.js";
 import { checkDatasetName, checkInteger, checkShardId, checkUploadId } from "./identifiers.js";
-import type { Logger } from "./logger.js";
+import type { WorkerLogger } from "./logger.js";
 import { Manifest, type ManifestEntry } from "./manifest.js";
 import { readShardIndex, type ShardIndex } from "./shard-index.js";
 import { type IpcFrame, type ShardRechunker, ShardWriter } from "./shard-writer.js";
@@ -39,7 +39,7 @@ export interface ShardStoreOptions {
   readonly digestFile?: FileDigester | undefined;
   /** Splits record batches over the message limit; without one they are rejected. */
   readonly rechunker?: ShardRechunker | undefined;
-  readonly logger: Logger;
+  readonly logger: WorkerLogger;
   /** Clock (ms since epoch); default `Date.now`. */
   readonly now?: (() => number) | undefined;
   /** Shard indexes kept in memory; default 4096. */
@@ -107,7 +107,7 @@ export class ShardStore {
     await mkdir(dir, { recursive: true });
     const manifest = await Manifest.load(options.dataDir, options.workerId ?? `w-${randomBytes(8).toString("hex")}`);
     if (options.workerId !== undefined && options.workerId !== manifest.workerId) {
-      options.logger.warn("manifest.worker_id_changed", { from: manifest.workerId, to: options.workerId });
+      options.logger.log("warn", "manifest_worker_id_changed", { from: manifest.workerId, to: options.workerId });
       manifest.setWorkerId(options.workerId);
     }
     const store = new ShardStore(options, manifest);
@@ -125,7 +125,7 @@ export class ShardStore {
       if (name.endsWith(".tmp")) {
         await rm(path, { force: true });
         removed++;
-        log.info("shard.temp_removed", { file: path });
+        log.log("info", "shard_temp_removed", { file: path });
         continue;
       }
       if (!name.endsWith(".arrows")) continue;
@@ -134,12 +134,12 @@ export class ShardStore {
       if (entry === undefined) {
         await rm(path, { force: true });
         removed++;
-        log.warn("shard.unlisted_removed", { file: path });
+        log.log("warn", "shard_unlisted_removed", { file: path });
         continue;
       }
       const { size } = await stat(path);
       if (size !== entry.bytes) {
-        log.error("shard.size_mismatch", { shardId: id, expected: entry.bytes, actual: size });
+        log.log("error", "shard_size_mismatch", { shardId: id, expected: entry.bytes, actual: size });
         this.#manifest.forget(id);
         await rm(path, { force: true });
         removed++;
@@ -149,7 +149,11 @@ export class ShardStore {
     }
     for (const entry of this.#manifest.list()) {
       if (!seen.has(entry.shardId)) {
-        log.error("shard.file_missing", { shardId: entry.shardId, dataset: entry.dataset, version: entry.version });
+        log.log("error", "shard_file_missing", {
+          shardId: entry.shardId,
+          dataset: entry.dataset,
+          version: entry.version,
+        });
         this.#manifest.forget(entry.shardId);
       }
     }
@@ -290,7 +294,7 @@ export class ShardStore {
       throw error;
     }
     this.#cacheIndex(meta.shardId, written.index);
-    this.#options.logger.info("shard.stored", {
+    this.#options.logger.log("info", "shard_stored", {
       shardId: meta.shardId,
       dataset: meta.dataset,
       version: meta.version,
@@ -341,7 +345,7 @@ export class ShardStore {
     if (removed) {
       await rm(this.#path(shardId), { force: true });
       await fsyncDirectory(this.#dir);
-      this.#options.logger.info("shard.deleted", { shardId });
+      this.#options.logger.log("info", "shard_deleted", { shardId });
     }
     return removed || writing;
   }

@@ -33,8 +33,6 @@ export const WorkerErrorCode = {
   NOT_SERVING: "WORKER_NOT_SERVING",
   /** A task in the CPU pool failed (the message carries the task's own error). */
   CPU_TASK_FAILED: "WORKER_CPU_TASK_FAILED",
-  /** The CPU pool's queue is full; the caller should retry later. */
-  CPU_POOL_BUSY: "WORKER_CPU_POOL_BUSY",
   /** The CPU pool was closed. */
   CPU_POOL_CLOSED: "WORKER_CPU_POOL_CLOSED",
 } as const;
@@ -67,7 +65,6 @@ const grpcByCode: Readonly<Record<WorkerErrorCode, number>> = {
   WORKER_FENCED: Grpc.FAILED_PRECONDITION,
   WORKER_NOT_SERVING: Grpc.UNAVAILABLE,
   WORKER_CPU_TASK_FAILED: Grpc.INTERNAL,
-  WORKER_CPU_POOL_BUSY: Grpc.RESOURCE_EXHAUSTED,
   WORKER_CPU_POOL_CLOSED: Grpc.UNAVAILABLE,
 };
 
@@ -161,9 +158,6 @@ export type WorkerNotServingError = InstanceType<typeof WorkerNotServingError>;
 /** `WORKER_CPU_TASK_FAILED`: a CPU pool task failed. */
 export const CpuTaskError = subclass("CpuTaskError", WorkerErrorCode.CPU_TASK_FAILED);
 export type CpuTaskError = InstanceType<typeof CpuTaskError>;
-/** `WORKER_CPU_POOL_BUSY`: the CPU pool's bounded queue is full. */
-export const CpuPoolBusyError = subclass("CpuPoolBusyError", WorkerErrorCode.CPU_POOL_BUSY);
-export type CpuPoolBusyError = InstanceType<typeof CpuPoolBusyError>;
 /** `WORKER_CPU_POOL_CLOSED`: the CPU pool was closed. */
 export const CpuPoolClosedError = subclass("CpuPoolClosedError", WorkerErrorCode.CPU_POOL_CLOSED);
 export type CpuPoolClosedError = InstanceType<typeof CpuPoolClosedError>;
@@ -182,6 +176,5 @@ export const workerErrorClasses: Readonly<Record<WorkerErrorCode, new (message: 
   WORKER_FENCED: WorkerFencedError,
   WORKER_NOT_SERVING: WorkerNotServingError,
   WORKER_CPU_TASK_FAILED: CpuTaskError,
-  WORKER_CPU_POOL_BUSY: CpuPoolBusyError,
   WORKER_CPU_POOL_CLOSED: CpuPoolClosedError,
 };
