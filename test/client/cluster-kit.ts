@@ -94,9 +94,10 @@ export async function startTestCluster(options: TestClusterOptions): Promise<Tes
 
 /**
  * A deterministic table: `id` Int32 0..rows-1, `value` Float64 = id * 1.5, `tag` Int32 =
- * id % 7, in record batches of `batchRows` rows.
+ * id % 7, in record batches of `batchRows` rows (one empty batch when `rows` is 0).
  */
 export function makeTable(rows: number, batchRows: number): Table {
+  if (rows === 0) return new Table(makeTable(1, 1).batches.map((b) => b.slice(0, 0)));
   const batches: RecordBatch[] = [];
   for (let start = 0; start < rows; start += batchRows) {
     const n = Math.min(batchRows, rows - start);
