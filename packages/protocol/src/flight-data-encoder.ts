@@ -66,8 +66,8 @@ export class FlightDataEncoder {
    * @param schema - the stream's schema.
    * @param options - see {@link FlightDataEncoderOptions}.
    * @throws FlightError INVALID_ARGUMENT when `maxMessageBytes` is not an integer in
-   *   1 KiB..2^31-1 or the schema holds a type this layer cannot encode (view types,
-   *   dictionaries nested inside dictionary values, types from another copy of apache-arrow).
+   *   1 KiB..2^31-1 or the schema holds a type this layer cannot encode (dictionaries
+   *   nested inside dictionary values, types from another copy of apache-arrow).
    */
   constructor(schema: Schema, options: FlightDataEncoderOptions = {}) {
     const max = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
@@ -200,10 +200,10 @@ export class FlightDataEncoder {
   }
 
   private headerSize(target: Target): number {
-    const { nodeCount, bufferCount } = this.plan;
+    const { nodeCount, bufferCount, variadicCount } = this.plan;
     return target.dictionaryId < 0
-      ? recordBatchMessageSize(nodeCount, bufferCount)
-      : dictionaryBatchMessageSize(nodeCount, bufferCount);
+      ? recordBatchMessageSize(nodeCount, bufferCount, variadicCount)
+      : dictionaryBatchMessageSize(nodeCount, bufferCount, variadicCount);
   }
 
   /** Write the planned rows as one complete FlightData message and return its frame. */
@@ -236,20 +236,17 @@ export class FlightDataEncoder {
   }
 }
 
-/**
- * Check that `type` can be encoded; returns true when it contains a dictionary.
- * @throws FlightError INVALID_ARGUMENT naming the field otherwise.
- */
 /** A plain Uint8Array view of `out` [start, end) (frames never expose Buffer, whose slice() does not copy). */
 function view(out: Buffer, start: number, end: number): Uint8Array {
   return new Uint8Array(out.buffer, out.byteOffset + start, end - start);
 }
 
+/**
+ * Check that `type` can be encoded; returns true when it contains a dictionary.
+ * @throws FlightError INVALID_ARGUMENT naming the field otherwise.
+ */
 function checkEncodable(type: DataType, name: string, insideDictionary: boolean): boolean {
   switch (type.typeId) {
-    case Type.Utf8View:
-    case Type.BinaryView:
-      throw new FlightInvalidArgumentError(`field "${name}": view types (${type}) cannot be encoded yet`);
     case Type.Dictionary: {
       if (insideDictionary) {
         throw new FlightInvalidArgumentError(

@@ -11,11 +11,15 @@
  * Row-range conventions of apache-arrow Data (after `slice`): validity and boolean bits
  * start at bit `data.offset`; fixed-width values, offsets and union type ids are already
  * sliced; struct, fixed-size-list and sparse-union children are sliced to match the
- * parent; list, string and dense-union children are not (offsets index into them).
+ * parent; list, string and dense-union children are not (offsets index into them); the
+ * views of Utf8View/BinaryView are sliced, their variadic buffers are not (see
+ * ipc-body-views.ts for how a row range carries them).
  */
 
 import { type Data, type DataType, Type } from "apache-arrow";
 import { FlightInvalidArgumentError } from "./flight-error.js";
+import { planViewRows, type ViewRows, writeViewRows } from "./ipc-body-views.js";
+import { copyBits, countSetBits, int64At, writeOffsets32, writeOffsets64 } from "./ipc-buffer-copy.js";
 import type { BodyLayout } from "./ipc-message-writer.js";
 
 /** How a planned buffer gets its bytes. */
@@ -32,6 +36,10 @@ const Kind = {
   Zero: 4,
   /** Rebased dense-union offsets (source is a {@link DenseOffsets}). */
   DenseOffsets: 5,
+  /** Views of a row range (source is a {@link ViewRows}); also writes the next buffer, its variadic data. */
+  Views: 6,
+  /** Variadic data of a row range, written with the views before it. */
+  ViewData: 7,
 } as const;
 type Kind = (typeof Kind)[keyof typeof Kind];
 
@@ -42,51 +50,6 @@ interface DenseOffsets {
   readonly start: number;
   readonly childOf: Int16Array;
   readonly bases: number[];
-}
-
-const POPCOUNT = new Uint8Array(256).map((_, i) => {
-  let n = 0;
-  for (let v = i; v !== 0; v &= v - 1) n++;
-  return n;
-});
-
-/** Number of set bits in bits [start, start + count) of `bitmap` (missing bytes count as 0). */
-export function countSetBits(bitmap: Uint8Array, start: number, count: number): number {
-  let set = 0;
-  let i = start;
-  const end = start + count;
-  while (i < end && (i & 7) !== 0) {
-    set += ((bitmap[i >> 3] ?? 0) >> (i & 7)) & 1;
-    i++;
-  }
-  for (; i + 8 <= end; i += 8) set += POPCOUNT[bitmap[i >> 3] ?? 0]!;
-  for (; i < end; i++) set += ((bitmap[i >> 3] ?? 0) >> (i & 7)) & 1;
-  return set;
-}
-
-/** Copy `count` bits from `src` at bit `start` to byte `pos` of `out` (bit 0), zeroing trailing bits. */
-function copyBits(src: Uint8Array, start: number, count: number, out: Uint8Array, pos: number): void {
-  const bytes = (count + 7) >> 3;
-  const first = start >> 3;
-  const shift = start & 7;
-  if (shift === 0) {
-    const available = Math.max(0, Math.min(bytes, src.length - first));
-    out.set(src.subarray(first, first + available), pos);
-    out.fill(0, pos + available, pos + bytes);
-  } else {
-    for (let i = 0; i < bytes; i++) {
-      const low = src[first + i] ?? 0;
-      const high = src[first + i + 1] ?? 0;
-      out[pos + i] = ((low >> shift) | (high << (8 - shift))) & 0xff;
-    }
-  }
-  const tail = count & 7;
-  if (tail !== 0) out[pos + bytes - 1]! &= (1 << tail) - 1;
-}
-
-function int64At(values: BigInt64Array | undefined, index: number): number {
-  const v = values?.[index];
-  return v === undefined ? 0 : Number(v);
 }
 
 /** Field nodes and buffer sources for one body; reusable across batches. */
@@ -105,6 +68,10 @@ export class BodyPlan implements BodyLayout {
   readonly bufferLengths: number[] = [];
   /** See {@link BodyLayout}. */
   bodyLength = 0;
+  /** See {@link BodyLayout}. */
+  variadicCount = 0;
+  /** See {@link BodyLayout}. */
+  readonly variadicCounts: number[] = [];
   private readonly kinds: Kind[] = [];
   private readonly sources: unknown[] = [];
   private readonly starts: number[] = [];
@@ -116,6 +83,7 @@ export class BodyPlan implements BodyLayout {
     this.nodeCount = 0;
     this.bufferCount = 0;
     this.bodyLength = 0;
+    this.variadicCount = 0;
   }
 
   private node(length: number, nullCount: number): void {
@@ -135,8 +103,11 @@ export class BodyPlan implements BodyLayout {
     this.bodyLength += (byteLength + 7) & ~7;
   }
 
-  /** Node plus validity buffer (omitted, length 0, when the range has no nulls). */
-  private validity(data: Data, start: number, length: number): void {
+  /**
+   * Node plus validity buffer (omitted, length 0, when the range has no nulls).
+   * @returns whether the range has nulls.
+   */
+  private validity(data: Data, start: number, length: number): boolean {
     const bitmap = data.nullBitmap as Uint8Array | undefined;
     let nulls = 0;
     if (bitmap !== undefined && bitmap.length > 0 && data.nullCount !== 0) {
@@ -145,6 +116,15 @@ export class BodyPlan implements BodyLayout {
     this.node(length, nulls);
     if (nulls > 0) this.buffer(Kind.Bits, (length + 7) >> 3, bitmap, data.offset + start, length);
     else this.buffer(Kind.Zero, 0, undefined, 0, 0);
+    return nulls > 0;
+  }
+
+  /** Validity, views and one compacted variadic data buffer (none when all values are inline). */
+  private views(data: Data, start: number, length: number): void {
+    const rows = planViewRows(data, start, length, this.validity(data, start, length));
+    this.buffer(Kind.Views, 16 * length, rows, 0, length);
+    if (rows.dataBytes > 0) this.buffer(Kind.ViewData, rows.dataBytes, undefined, 0, rows.dataBytes);
+    this.variadicCounts[this.variadicCount++] = rows.dataBytes > 0 ? 1 : 0;
   }
 
   private copy(values: ArrayBufferView | undefined, bytesPerRow: number, start: number, length: number): void {
@@ -201,6 +181,10 @@ export class BodyPlan implements BodyLayout {
         this.buffer(Kind.Copy, last - first, data.values, first, last - first);
         return;
       }
+      case Type.Utf8View:
+      case Type.BinaryView:
+        this.views(data, start, length);
+        return;
       case Type.List:
       case Type.Map:
       case Type.LargeList: {
@@ -313,51 +297,16 @@ export class BodyPlan implements BodyLayout {
         case Kind.Zero:
           out.fill(0, at, at + length);
           break;
+        case Kind.Views: {
+          const rows = source as ViewRows;
+          writeViewRows(rows, out, at, rows.dataBytes > 0 ? pos + this.bufferOffsets[i + 1]! : at);
+          break;
+        }
+        case Kind.ViewData:
+          break;
       }
       out.fill(0, at + length, at + ((length + 7) & ~7));
     }
-  }
-}
-
-function writeOffsets32(src: Int32Array | undefined, start: number, count: number, out: Uint8Array, at: number): void {
-  const dst = new Int32Array(out.buffer, out.byteOffset + at, count);
-  if (src === undefined || start + count > src.length) {
-    const base = src?.[start] ?? 0;
-    for (let j = 0; j < count; j++) dst[j] = (src?.[start + j] ?? base) - base;
-    return;
-  }
-  const base = src[start]!;
-  if (base === 0) {
-    dst.set(src.subarray(start, start + count));
-    return;
-  }
-  for (let j = 0; j < count; j++) dst[j] = src[start + j]! - base;
-}
-
-function writeOffsets64(
-  src: BigInt64Array | undefined,
-  start: number,
-  count: number,
-  out: Uint8Array,
-  at: number,
-): void {
-  const dst = new Uint32Array(out.buffer, out.byteOffset + at, 2 * count);
-  if (src === undefined || start + count > src.length) {
-    const base = int64At(src, start);
-    for (let j = 0; j < count; j++) {
-      const v = (src?.[start + j] === undefined ? base : int64At(src, start + j)) - base;
-      dst[2 * j] = v >>> 0;
-      dst[2 * j + 1] = Math.floor(v / 2 ** 32);
-    }
-    return;
-  }
-  // Read the 64-bit offsets as (low, high) words to avoid a BigInt per value.
-  const words = new Uint32Array(src.buffer, src.byteOffset + 8 * start, 2 * count);
-  const base = words[0]! + words[1]! * 2 ** 32;
-  for (let j = 0; j < count; j++) {
-    const v = words[2 * j]! + words[2 * j + 1]! * 2 ** 32 - base;
-    dst[2 * j] = v >>> 0;
-    dst[2 * j + 1] = Math.floor(v / 2 ** 32);
   }
 }
 

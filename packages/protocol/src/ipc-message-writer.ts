@@ -18,6 +18,20 @@
  *  B+32  nodes: u32 count, then count x {length i64, null_count i64}
  *        4 pad bytes, buffers: u32 count, then count x {offset i64, length i64}
  * ```
+ *
+ * A body with view columns (Utf8View, BinaryView) also needs the RecordBatch field
+ * `variadicBufferCounts` (one int64 per view column, in pre-order). Its RecordBatch part
+ * then has a longer vtable and table, so the table starts 4 bytes later (the Message's, or
+ * DictionaryBatch's, uoffset to it grows by 4) and the 64-bit `length` moves to offset 4:
+ *
+ * ```
+ *  B     RecordBatch vtable [size 14, table 24, length@4, nodes@12, buffers@16, compression absent,
+ *        variadicBufferCounts@20], 2 pad bytes
+ *  B+16  RecordBatch table  soffset, length i64, nodes uoffset, buffers uoffset, variadic uoffset
+ *  B+40  nodes: u32 count, then count x {length i64, null_count i64}
+ *        4 pad bytes, buffers: u32 count, then count x {offset i64, length i64}
+ *        4 pad bytes, variadicBufferCounts: u32 count, then count x i64
+ * ```
  */
 
 import { MessageHeaderType, MetadataVersionV5 } from "./ipc-message.js";
@@ -43,16 +57,38 @@ export interface BodyLayout {
   readonly bufferLengths: readonly number[];
   /** Total body bytes (buffers padded to 8). */
   readonly bodyLength: number;
+  /** Number of view columns (0: the header has no `variadicBufferCounts`). */
+  readonly variadicCount: number;
+  /** Variadic buffer count of each view column, in pre-order. */
+  readonly variadicCounts: readonly number[];
 }
 
-/** Size in bytes of a RecordBatch message header (a multiple of 8). */
-export function recordBatchMessageSize(nodeCount: number, bufferCount: number): number {
-  return RECORD_BATCH_BASE + 44 + 16 * (nodeCount + bufferCount);
+/** Size in bytes of the RecordBatch part of a header, from its vtable on. */
+function recordBatchSize(nodeCount: number, bufferCount: number, variadicCount: number): number {
+  return variadicCount === 0
+    ? 44 + 16 * (nodeCount + bufferCount)
+    : 60 + 16 * (nodeCount + bufferCount) + 8 * variadicCount;
 }
 
-/** Size in bytes of a DictionaryBatch message header (a multiple of 8). */
-export function dictionaryBatchMessageSize(nodeCount: number, bufferCount: number): number {
-  return DICTIONARY_RECORD_BATCH_BASE + 44 + 16 * (nodeCount + bufferCount);
+/**
+ * Size in bytes of a RecordBatch message header (a multiple of 8).
+ * @param variadicCount - number of view columns (`BodyLayout.variadicCount`).
+ */
+export function recordBatchMessageSize(nodeCount: number, bufferCount: number, variadicCount = 0): number {
+  return RECORD_BATCH_BASE + recordBatchSize(nodeCount, bufferCount, variadicCount);
+}
+
+/**
+ * Size in bytes of a DictionaryBatch message header (a multiple of 8).
+ * @param variadicCount - number of view columns (`BodyLayout.variadicCount`).
+ */
+export function dictionaryBatchMessageSize(nodeCount: number, bufferCount: number, variadicCount = 0): number {
+  return DICTIONARY_RECORD_BATCH_BASE + recordBatchSize(nodeCount, bufferCount, variadicCount);
+}
+
+/** Distance from a RecordBatch part's start (its vtable) to its table. */
+function recordBatchTable(layout: BodyLayout): number {
+  return layout.variadicCount === 0 ? 12 : 16;
 }
 
 function writeInt64(out: Buffer, pos: number, value: number): void {
@@ -60,7 +96,8 @@ function writeInt64(out: Buffer, pos: number, value: number): void {
   out.writeUInt32LE(Math.floor(value / TWO_POW_32) >>> 0, pos + 4);
 }
 
-function writeMessage(out: Buffer, h: number, headerType: number, bodyLength: number): void {
+/** Write the Message table; `headerAt` is where its header table starts, relative to `h`. */
+function writeMessage(out: Buffer, h: number, headerType: number, headerAt: number, bodyLength: number): void {
   out.writeUInt32LE(16, h);
   // Message vtable
   out.writeUInt16LE(12, h + 4);
@@ -71,7 +108,7 @@ function writeMessage(out: Buffer, h: number, headerType: number, bodyLength: nu
   out.writeUInt16LE(8, h + 14); // bodyLength
   // Message table
   out.writeInt32LE(12, h + 16);
-  out.writeUInt32LE(28, h + 20); // header table at 48
+  out.writeUInt32LE(headerAt - 20, h + 20); // header table
   writeInt64(out, h + 24, bodyLength);
   out.writeInt16LE(MetadataVersionV5, h + 32);
   out[h + 34] = headerType;
@@ -79,6 +116,10 @@ function writeMessage(out: Buffer, h: number, headerType: number, bodyLength: nu
 }
 
 function writeRecordBatch(out: Buffer, h: number, base: number, length: number, layout: BodyLayout): void {
+  if (layout.variadicCount > 0) {
+    writeRecordBatchWithVariadic(out, h + base, length, layout);
+    return;
+  }
   const { nodeCount, bufferCount } = layout;
   let p = h + base;
   // RecordBatch vtable
@@ -108,12 +149,52 @@ function writeRecordBatch(out: Buffer, h: number, base: number, length: number, 
   }
 }
 
+/** The RecordBatch part of a header with `variadicBufferCounts`, at `p` (see the layout above). */
+function writeRecordBatchWithVariadic(out: Buffer, p: number, length: number, layout: BodyLayout): void {
+  const { nodeCount, bufferCount, variadicCount } = layout;
+  // RecordBatch vtable
+  out.writeUInt16LE(14, p);
+  out.writeUInt16LE(24, p + 2);
+  out.writeUInt16LE(4, p + 4); // length
+  out.writeUInt16LE(12, p + 6); // nodes
+  out.writeUInt16LE(16, p + 8); // buffers
+  out.writeUInt16LE(0, p + 10); // compression: absent
+  out.writeUInt16LE(20, p + 12); // variadicBufferCounts
+  out.writeUInt16LE(0, p + 14);
+  // RecordBatch table
+  const t = p + 16;
+  out.writeInt32LE(16, t);
+  writeInt64(out, t + 4, length);
+  let v = t + 24;
+  out.writeUInt32LE(v - (t + 12), t + 12);
+  out.writeUInt32LE(nodeCount, v);
+  v += 4;
+  for (let i = 0; i < nodeCount; i++, v += 16) {
+    writeInt64(out, v, layout.nodeLengths[i]!);
+    writeInt64(out, v + 8, layout.nodeNullCounts[i]!);
+  }
+  out.writeUInt32LE(0, v);
+  out.writeUInt32LE(v + 4 - (t + 16), t + 16);
+  out.writeUInt32LE(bufferCount, v + 4);
+  v += 8;
+  for (let i = 0; i < bufferCount; i++, v += 16) {
+    writeInt64(out, v, layout.bufferOffsets[i]!);
+    writeInt64(out, v + 8, layout.bufferLengths[i]!);
+  }
+  out.writeUInt32LE(0, v);
+  out.writeUInt32LE(v + 4 - (t + 20), t + 20);
+  out.writeUInt32LE(variadicCount, v + 4);
+  v += 8;
+  for (let i = 0; i < variadicCount; i++, v += 8) writeInt64(out, v, layout.variadicCounts[i]!);
+}
+
 /**
  * Write a RecordBatch message header of {@link recordBatchMessageSize} bytes at `pos`.
  * @param length - row count of the batch.
  */
 export function writeRecordBatchMessage(out: Buffer, pos: number, length: number, layout: BodyLayout): void {
-  writeMessage(out, pos, MessageHeaderType.RecordBatch, layout.bodyLength);
+  const table = RECORD_BATCH_BASE + recordBatchTable(layout);
+  writeMessage(out, pos, MessageHeaderType.RecordBatch, table, layout.bodyLength);
   writeRecordBatch(out, pos, RECORD_BATCH_BASE, length, layout);
 }
 
@@ -129,7 +210,7 @@ export function writeDictionaryBatchMessage(
   length: number,
   layout: BodyLayout,
 ): void {
-  writeMessage(out, pos, MessageHeaderType.DictionaryBatch, layout.bodyLength);
+  writeMessage(out, pos, MessageHeaderType.DictionaryBatch, 48, layout.bodyLength);
   const p = pos + 36;
   // DictionaryBatch vtable
   out.writeUInt16LE(10, p);
@@ -140,7 +221,8 @@ export function writeDictionaryBatchMessage(
   out.writeUInt16LE(0, p + 10);
   // DictionaryBatch table at 48
   out.writeInt32LE(12, p + 12);
-  out.writeUInt32LE(28, p + 16); // data: RecordBatch table at 80
+  const data = DICTIONARY_RECORD_BATCH_BASE + recordBatchTable(layout);
+  out.writeUInt32LE(data - 52, p + 16); // data: RecordBatch table
   writeInt64(out, p + 20, id);
   out.writeUInt32LE(isDelta ? 1 : 0, p + 28);
   writeRecordBatch(out, pos, DICTIONARY_RECORD_BATCH_BASE, length, layout);
