@@ -2,6 +2,7 @@
 import { createJsonLogger, createPromPlannerMetrics, type RunningPlanner, startPlanner } from "@flight-cluster/planner";
 import { usageError } from "./cli-error.js";
 import type { CommandSpec } from "./command.js";
+import { PLANNER_OPTIONS, plannerFlags } from "./planner-flags.js";
 import {
   maybeStartMetrics,
   metricsUrl,
@@ -32,36 +33,7 @@ export const plannerCommand: CommandSpec = {
       description: "URI clients use to reach this planner",
       defaultText: "grpc+tcp://HOST:PORT",
     },
-    replicas: {
-      type: "string",
-      value: "N",
-      description: "copies of every shard, in distinct zones when possible",
-      defaultText: "2",
-    },
-    "shard-target-bytes": {
-      type: "string",
-      value: "SIZE",
-      description: "target shard size (Arrow bytes): 64MiB, 4M",
-      defaultText: "64MiB",
-    },
-    "ticket-ttl": {
-      type: "string",
-      value: "DURATION",
-      description: "lifetime of issued tickets (bare numbers are seconds)",
-      defaultText: "10m",
-    },
-    "upload-ttl": {
-      type: "string",
-      value: "DURATION",
-      description: "an upload without progress for this long is abandoned",
-      defaultText: "10m",
-    },
-    "repair-interval": {
-      type: "string",
-      value: "DURATION",
-      description: "pause between repair passes",
-      defaultText: "5s",
-    },
+    ...PLANNER_OPTIONS,
     ...SERVER_OPTIONS,
   },
   examples: [
@@ -79,11 +51,7 @@ export const plannerCommand: CommandSpec = {
       host,
       port,
       advertise: args.uri("advertise"),
-      replicas: args.integer("replicas", 2, 1, 16),
-      shardTargetBytes: args.bytes("shard-target-bytes", 64 * 1024 * 1024, 1024, 2 ** 40),
-      ticketTtlMs: args.durationMs("ticket-ttl", 600_000, 100, 604_800_000),
-      uploadTtlMs: args.durationMs("upload-ttl", 600_000, 300, 604_800_000),
-      repairIntervalMs: args.durationMs("repair-interval", 5_000, 50, 86_400_000),
+      ...plannerFlags(args, { shardTargetBytes: 64 * 1024 * 1024 }),
     };
     const drainMs = args.durationMs("drain-timeout", 10_000, 0, 3_600_000);
     const logger = createJsonLogger({ level: parseLogLevel(args.string("log-level"), verbose), component: "planner" });

@@ -6,10 +6,14 @@ import { plannerCommand } from "./command-planner.js";
 import { putCommand } from "./command-put.js";
 import { rmCommand } from "./command-rm.js";
 import { statusCommand } from "./command-status.js";
+import { upCommand } from "./command-up.js";
+import { workerCommand } from "./command-worker.js";
 
 /** The commands offered by the executable. */
 export const COMMANDS: readonly CommandSpec[] = [
+  upCommand,
   plannerCommand,
+  workerCommand,
   putCommand,
   getCommand,
   lsCommand,
