@@ -4,7 +4,7 @@
  *
  * GetFlightInfo answers with one endpoint per shard, in shard order (`ordered = true`):
  * every live replica's locations nearest first for the caller's zone, a ticket
- * registered in the registry (its expiry mirrored in `expiration_time`) and the shard's
+ * registered in the registry in one batch (its expiry mirrored in `expiration_time`) and the shard's
  * rows, bytes and digest as JSON app_metadata. Totals are exact: rows always; bytes
  * are the stored shard bytes, reported only for unprojected reads (-1 for a projection,
  * whose size the planner cannot know without reading).
@@ -160,11 +160,14 @@ export function createFlightInfoBuilder(options: FlightInfoBuilderOptions): Flig
       ...(projection.columns === undefined ? {} : { columns: projection.columns }),
       ...(caller.principal === undefined ? {} : { principal: caller.principal }),
     };
-    // All requests are sent before any answer is awaited: the Redis backend pipelines
-    // them over one connection, so this costs about one round trip.
-    const tickets = await Promise.all(
-      dataset.shards.map((shard) => registry.createTicket({ ...base, shardId: shard.id }, ticketTtlMs, caller.signal)),
-    ).catch(rethrow);
+    // One batch: a single registry round trip for every endpoint's ticket.
+    const tickets = await registry
+      .createTickets(
+        dataset.shards.map((shard) => ({ ...base, shardId: shard.id })),
+        ticketTtlMs,
+        caller.signal,
+      )
+      .catch(rethrow);
     metrics.ticketsIssued(tickets.length);
     return tickets;
   }

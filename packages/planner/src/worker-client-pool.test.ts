@@ -32,8 +32,12 @@ async function fakeWorker(options: { stall?: boolean } = {}) {
   const seen: Seen = {
     commands: [],
     rows: 0,
-    started: new Promise((resolve) => (startedResolve = resolve)),
-    aborted: new Promise((resolve) => (abortedResolve = resolve)),
+    started: new Promise<void>((resolve) => {
+      startedResolve = resolve;
+    }),
+    aborted: new Promise<void>((resolve) => {
+      abortedResolve = resolve;
+    }),
   };
   const handlers: FlightServerHandlers = {
     async doPut(ctx, reader, writer) {

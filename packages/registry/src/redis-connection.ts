@@ -134,6 +134,25 @@ export class RedisConnection {
     return reply;
   }
 
+  /** Run a script over several keys of one slot; returns the reply table (first element: status tag). */
+  async scriptKeys(
+    script: LuaScript,
+    keys: readonly string[],
+    args: ReadonlyArray<string | number>,
+  ): Promise<unknown[]> {
+    let reply: unknown;
+    try {
+      reply = await this.client.evalsha(script.sha, keys.length, ...keys, ...args);
+    } catch (error) {
+      if (!message(error).includes("NOSCRIPT")) throw error;
+      reply = await this.client.eval(script.lua, keys.length, ...keys, ...args);
+    }
+    if (!Array.isArray(reply) || typeof reply[0] !== "string") {
+      throw new RegistryUnavailableError(`Redis at ${this.label} gave an unexpected script reply`);
+    }
+    return reply;
+  }
+
   /** Quit (or, failing that, drop) the connection. Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;

@@ -2,6 +2,7 @@
  * Tickets and locks on Redis: single-key records that lapse at a Redis-time
  * expiry (PEXPIREAT). Tickets live outside the `{c}` slot, spread over a Cluster.
  */
+import { Cluster } from "ioredis";
 import { randomId } from "./random-id.js";
 import { decodeTicketPayload, replyInt } from "./redis-codec.js";
 import type { LuaScript, RedisConnection } from "./redis-connection.js";
@@ -17,7 +18,11 @@ import {
   MAX_TTL_MS,
   MAX_WORKER_TTL_MS,
   normalizeTicketPayload,
+  normalizeTicketPayloads,
 } from "./registry-validate.js";
+
+/** Tickets written by one script call of `createTickets` (bounds the time Redis is busy). */
+const TICKETS_PER_SCRIPT = 1000;
 
 /** The ticket and lock methods of the Redis registry. */
 export class RedisLeases {
@@ -46,6 +51,43 @@ export class RedisLeases {
         "0",
       ]);
       return { id, payload: p, expiresAt: replyInt(reply[1], "ticket expiry") };
+    });
+  }
+
+  async createTickets(payloads: readonly TicketPayload[], ttlMs: number, signal?: AbortSignal): Promise<TicketInfo[]> {
+    const normalized = normalizeTicketPayloads(payloads);
+    checkTtl(ttlMs, "ticket ttlMs", 1, MAX_TTL_MS);
+    return this.connection.call(signal, async () => {
+      const ids = normalized.map(() => randomId());
+      const expiries: number[] = [];
+      if (this.connection.client instanceof Cluster) {
+        // Tickets spread over slots: one script per ticket, all sent before any answer.
+        const replies = await Promise.all(
+          normalized.map((p, i) =>
+            this.#run(S.PUT_EXPIRING, this.#keys.ticket(ids[i] as string), [
+              "p",
+              JSON.stringify(p),
+              String(ttlMs),
+              "0",
+            ]),
+          ),
+        );
+        for (const reply of replies) expiries.push(replyInt(reply[1], "ticket expiry"));
+      } else {
+        const chunks: Promise<unknown[]>[] = [];
+        for (let start = 0; start < normalized.length; start += TICKETS_PER_SCRIPT) {
+          const end = Math.min(normalized.length, start + TICKETS_PER_SCRIPT);
+          const keys = ids.slice(start, end).map((id) => this.#keys.ticket(id));
+          const args = [String(ttlMs), ...normalized.slice(start, end).map((p) => JSON.stringify(p))];
+          chunks.push(this.connection.scriptKeys(S.PUT_EXPIRING_MANY, keys, args));
+        }
+        for (const [c, reply] of (await Promise.all(chunks)).entries()) {
+          const expiresAt = replyInt(reply[1], "ticket expiry");
+          const count = Math.min(TICKETS_PER_SCRIPT, normalized.length - c * TICKETS_PER_SCRIPT);
+          for (let i = 0; i < count; i++) expiries.push(expiresAt);
+        }
+      }
+      return normalized.map((payload, i) => ({ id: ids[i] as string, payload, expiresAt: expiries[i] as number }));
     });
   }
 

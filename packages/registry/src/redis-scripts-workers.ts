@@ -139,6 +139,20 @@ return {'OK', int(e)}
 `;
 
 /**
+ * KEYS ticket hashes (standalone or Sentinel only: not one slot on a Cluster); ARGV
+ * ttlMs, then one payload JSON per key -> OK, expiresAt (the same for every ticket).
+ */
+export const PUT_EXPIRING_MANY = `
+local e = now_ms() + tonumber(ARGV[1])
+for i, key in ipairs(KEYS) do
+  redis.call('DEL', key)
+  redis.call('HSET', key, 'p', ARGV[i + 1], 'e', int(e))
+  redis.call('PEXPIREAT', key, int(e))
+end
+return {'OK', int(e)}
+`;
+
+/**
  * KEYS[1] ticket or lock hash; ARGV ttlMs, owner field, owner value (both '' to skip the
  * owner check) -> OK, expiresAt | MISSING.
  */

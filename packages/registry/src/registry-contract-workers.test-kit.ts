@@ -130,6 +130,32 @@ export function workerContract(ctx: ContractContext): void {
       await expect(r.createTicket({ ...payload, version: 0 }, 1000)).rejects.toThrow(/ticket version/);
     });
 
+    it("creates many tickets at once, in order, each resolvable; validates every payload first", async () => {
+      const r = await open();
+      const payloads: TicketPayload[] = Array.from({ length: 1500 }, (_, i) => ({
+        dataset: "d",
+        version: 2,
+        shardId: `s-${i}`,
+        ...(i % 2 === 0 ? {} : { columns: ["a", "b"], principal: "bob" }),
+      }));
+      const before = await r.now();
+      const tickets = await r.createTickets(payloads, 60_000);
+      expect(tickets.map((t) => t.payload)).toEqual(payloads);
+      expect(new Set(tickets.map((t) => t.id)).size).toBe(1500);
+      for (const t of tickets) {
+        expect(t.id).toMatch(/^[A-Za-z0-9_-]{32}$/);
+        expect(t.expiresAt).toBeGreaterThanOrEqual(before + 60_000);
+      }
+      for (const i of [0, 999, 1000, 1499]) expect(await r.resolveTicket(tickets[i]!.id)).toEqual(tickets[i]);
+      expect(await r.cancelTicket(tickets[3]!.id)).toBe(true);
+      expect(await r.resolveTicket(tickets[3]!.id)).toBeNull();
+      expect(await r.createTickets([], 1000)).toEqual([]);
+      await expect(r.createTickets([payloads[0]!, { ...payloads[1]!, version: 0 }], 1000)).rejects.toThrow(
+        /ticket payloads\[1\]: ticket version/,
+      );
+      await expect(r.createTickets(payloads.slice(0, 2), 0)).rejects.toThrow(/ticket ttlMs/);
+    });
+
     it("expires tickets after their TTL, and renewal keeps one alive past it", async () => {
       const r = await open();
       const lapsing = await r.createTicket(payload, short());

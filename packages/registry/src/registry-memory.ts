@@ -49,6 +49,7 @@ import {
   normalizeRegistration,
   normalizeShard,
   normalizeTicketPayload,
+  normalizeTicketPayloads,
   throwIfAborted,
 } from "./registry-validate.js";
 
@@ -245,6 +246,17 @@ class MemoryRegistry implements Registry {
     const id = randomId();
     this.#tickets.set(id, p, now + ttlMs, now);
     return { id, payload: copyPayload(p), expiresAt: now + ttlMs };
+  }
+
+  async createTickets(payloads: readonly TicketPayload[], ttlMs: number, signal?: AbortSignal): Promise<TicketInfo[]> {
+    const now = this.#enter(signal);
+    const normalized = normalizeTicketPayloads(payloads);
+    checkTtl(ttlMs, "ticket ttlMs", 1, MAX_TTL_MS);
+    return normalized.map((p) => {
+      const id = randomId();
+      this.#tickets.set(id, p, now + ttlMs, now);
+      return { id, payload: copyPayload(p), expiresAt: now + ttlMs };
+    });
   }
 
   async resolveTicket(id: string, signal?: AbortSignal): Promise<TicketInfo | null> {

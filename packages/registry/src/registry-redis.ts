@@ -160,6 +160,9 @@ class RedisRegistry implements Registry {
   createTicket(payload: TicketPayload, ttlMs: number, signal?: AbortSignal): Promise<TicketInfo> {
     return this.#leases.createTicket(payload, ttlMs, signal);
   }
+  createTickets(payloads: readonly TicketPayload[], ttlMs: number, signal?: AbortSignal): Promise<TicketInfo[]> {
+    return this.#leases.createTickets(payloads, ttlMs, signal);
+  }
   resolveTicket(id: string, signal?: AbortSignal): Promise<TicketInfo | null> {
     return this.#leases.resolveTicket(id, signal);
   }

@@ -209,6 +209,21 @@ export function normalizeAnnounced(value: readonly AnnouncedShard[]): AnnouncedS
 }
 
 /** Validate a ticket payload; returns a copy without undefined fields. */
+/** Normalize a batch of ticket payloads (at most {@link MAX_SHARDS}); every payload is checked. */
+export function normalizeTicketPayloads(values: readonly TicketPayload[]): TicketPayload[] {
+  if (!Array.isArray(values) || values.length > MAX_SHARDS) {
+    invalid(`ticket payloads must be an array of at most ${MAX_SHARDS}`);
+  }
+  return values.map((value, i) => {
+    try {
+      return normalizeTicketPayload(value);
+    } catch (error) {
+      if (error instanceof RegistryInvalidArgumentError) invalid(`ticket payloads[${i}]: ${error.message}`);
+      throw error;
+    }
+  });
+}
+
 export function normalizeTicketPayload(value: TicketPayload): TicketPayload {
   if (typeof value !== "object" || value === null) invalid("ticket payload must be an object");
   const out: { -readonly [K in keyof TicketPayload]: TicketPayload[K] } = {
