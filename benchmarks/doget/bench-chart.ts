@@ -46,7 +46,7 @@ export function renderChart(result: BenchResult): string {
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="sans-serif" font-size="12">`,
     `<rect width="${WIDTH}" height="${HEIGHT}" fill="#ffffff"/>`,
     `<text x="${WIDTH / 2}" y="22" text-anchor="middle" font-size="15" font-weight="bold">${escapeXml(
-      `DoGet throughput, median of ${result.passes} passes (GB/s of Arrow body bytes)${result.quick ? ", quick run" : ""}`,
+      `DoGet throughput, median of ${result.passes * result.rounds} passes (GB/s of Arrow body bytes)${result.quick ? ", quick run" : ""}`,
     )}</text>`,
   ];
   ids.forEach((id, i) => {

@@ -43,7 +43,11 @@ export function renderMarkdown(result: BenchResult): string {
     `Machine: ${m.cpus} x ${m.cpuModel}, ${fixed(m.totalMemoryBytes / 1024 ** 3, 0)} GiB RAM, ${m.os}; ` +
       `Node ${m.node}, grpc-js ${m.grpcJs}, apache-arrow ${m.apacheArrow}, Python ${m.python}, pyarrow ${m.pyarrow}.`,
     `Each scenario: server and client in separate processes on 127.0.0.1, ${result.warmup} warm-up pass(es), ` +
-      `then ${result.passes} timed passes of one DoGet of the whole table.`,
+      `then ${result.passes} timed passes of one DoGet of the whole table` +
+      (result.rounds > 1
+        ? `; the whole sequence ran ${result.rounds} times (rounds), and each figure covers all ` +
+          `${result.rounds * result.passes} timed passes of its scenario.`
+        : "."),
     "Throughput counts the table's Arrow body bytes (identical for every scenario); GB = 10^9 bytes. " +
       "CPU/wall: CPU seconds per wall second while serving (1.00 = one core busy; the machine has " +
       `${m.cpus}). Wait/wall: seconds the process's threads were runnable but waiting for a CPU, per wall ` +

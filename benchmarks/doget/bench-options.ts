@@ -24,6 +24,12 @@ export interface ResolvedBenchOptions {
   readonly passes: number;
   /** Untimed warm-up passes per scenario. */
   readonly warmup: number;
+  /**
+   * Run the whole sequence (every table, every scenario) this many times, one round after
+   * another, and report each scenario over the timed passes of all its runs: on a shared machine
+   * this spreads bursts of other work over every scenario instead of hitting one.
+   */
+  readonly rounds: number;
   /** Tables to run, in order. */
   readonly tables: readonly TableName[];
   /** Scenarios to run, in order. */
@@ -41,7 +47,7 @@ export interface ResolvedBenchOptions {
 }
 
 /** Usage text printed for `--help` and after an invalid option. */
-export const BENCH_USAGE = `Usage: pnpm bench:doget [--quick] [--passes N] [--warmup N] [--size-mib N] [--batch-rows N]
+export const BENCH_USAGE = `Usage: pnpm bench:doget [--quick] [--passes N] [--warmup N] [--rounds N] [--size-mib N] [--batch-rows N]
                         [--tables fixed,strings] [--scenarios b,c,a,a2] [--cpu-prof]
                         [--python PATH] [--out DIR] [--work DIR]`;
 
@@ -74,6 +80,7 @@ export function parseBenchOptions(
       quick: { type: "boolean", default: false },
       passes: { type: "string" },
       warmup: { type: "string" },
+      rounds: { type: "string" },
       "size-mib": { type: "string" },
       "batch-rows": { type: "string" },
       tables: { type: "string" },
@@ -96,6 +103,7 @@ export function parseBenchOptions(
     batchRows: parsePositiveInt(values["batch-rows"], "--batch-rows") ?? 65536,
     passes,
     warmup: values.warmup === undefined ? 1 : parseCount(values.warmup, "--warmup"),
+    rounds: parsePositiveInt(values.rounds, "--rounds") ?? 1,
     tables: parseList(values.tables, TABLE_NAMES, "--tables"),
     scenarios: parseList(values.scenarios, SCENARIO_IDS, "--scenarios"),
     cpuProf: values["cpu-prof"],

@@ -10,6 +10,7 @@ export function okScenario(table: TableName, scenario: ScenarioId, medianGBps: n
     scenario,
     label: SCENARIO_LABELS[scenario],
     table,
+    runs: 1,
     status: "ok",
     figures: {
       medianGBps,
@@ -27,7 +28,7 @@ export function okScenario(table: TableName, scenario: ScenarioId, medianGBps: n
 
 /** A failed scenario. */
 export function failedScenario(table: TableName, scenario: ScenarioId, error: string): ScenarioResult {
-  return { scenario, label: SCENARIO_LABELS[scenario], table, status: "failed", error, loadAverage: [2, 2] };
+  return { scenario, label: SCENARIO_LABELS[scenario], table, runs: 1, status: "failed", error, loadAverage: [2, 2] };
 }
 
 /** A whole result from its scenarios. */
@@ -39,6 +40,7 @@ export function sampleResult(scenarios: ScenarioResult[]): BenchResult {
     quick: false,
     passes: 5,
     warmup: 1,
+    rounds: 1,
     machine: {
       cpus: 2,
       cpuModel: "Test CPU",

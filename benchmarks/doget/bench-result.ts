@@ -53,6 +53,8 @@ export interface ScenarioResult {
   readonly scenario: ScenarioId;
   readonly label: string;
   readonly table: TableName;
+  /** How many times the scenario ran (one per round); figures cover the timed passes of all runs. */
+  readonly runs: number;
   readonly status: "ok" | "failed";
   /** Why it failed (with the process's stderr tail). */
   readonly error?: string;
@@ -61,7 +63,7 @@ export interface ScenarioResult {
   readonly client?: ProcessFigures;
   /** What the server reported when ready (e.g. pre-encoded message count and wire bytes). */
   readonly serverFacts?: Readonly<Record<string, unknown>>;
-  /** 1-minute load average before and after the scenario (other work on the machine shows here). */
+  /** 1-minute load average before and after the scenario, mean over its runs (other work on the machine shows here). */
   readonly loadAverage: readonly [number, number];
 }
 
@@ -83,8 +85,12 @@ export interface BenchResult {
   readonly date: string;
   readonly command: string;
   readonly quick: boolean;
+  /** Timed passes per run. */
   readonly passes: number;
+  /** Warm-up passes per run. */
   readonly warmup: number;
+  /** Rounds: every scenario of every table ran once per round, rounds one after another. */
+  readonly rounds: number;
   readonly machine: MachineInfo;
   readonly tables: readonly TableInfo[];
   readonly scenarios: readonly ScenarioResult[];

@@ -12,17 +12,17 @@ import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { renderChart } from "./bench-chart.js";
 import { killAllChildren, type RunningServer, runClient, startServer } from "./bench-child.js";
-import type { ExitEvent, ProcessUsage, ReadyEvent } from "./bench-events.js";
 import { renderMarkdown } from "./bench-markdown.js";
 import type { ResolvedBenchOptions, ScenarioId } from "./bench-options.js";
 import { BENCH_USAGE, parseBenchOptions, SCENARIO_LABELS, TABLE_DESCRIPTIONS } from "./bench-options.js";
-import type { BenchResult, ProcessFigures, ScenarioResult, TableInfo } from "./bench-result.js";
+import type { BenchResult, ScenarioResult, TableInfo } from "./bench-result.js";
 import { computeRatios } from "./bench-result.js";
 import { summarizePasses } from "./bench-stats.js";
 import type { CpuProfile } from "./cpu-profile-summary.js";
 import { formatProfileSummary, summarizeCpuProfile } from "./cpu-profile-summary.js";
 import { planScenario, profileDir } from "./doget-scenarios.js";
 import { machineInfo } from "./machine-info.js";
+import { type ScenarioRun, summarizeScenario } from "./scenario-summary.js";
 import { type GeneratedTable, generateTables } from "./table-generator.js";
 
 const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -32,24 +32,17 @@ const READY_TIMEOUT_MS = 10 * 60_000;
 const CLIENT_TIMEOUT_MS = 60 * 60_000;
 const STOP_TIMEOUT_MS = 60_000;
 
-const cpuOf = (usage: ProcessUsage): number => usage.cpuUserSeconds + usage.cpuSystemSeconds;
 const log = (line: string): void => {
   process.stderr.write(`[bench:doget] ${line}\n`);
 };
 
-function serverFacts(ready: ReadyEvent): Record<string, unknown> {
-  const { event, port, maxRssBytes, cpuUserSeconds, cpuSystemSeconds, runQueueWaitSeconds, ...facts } = ready;
-  void [event, port, maxRssBytes, cpuUserSeconds, cpuSystemSeconds, runQueueWaitSeconds];
-  return facts;
-}
-
-async function runScenario(
+/** Runs one scenario once: its server, then its client, then stops the server. Never throws. */
+async function runScenarioOnce(
   id: ScenarioId,
   table: GeneratedTable,
   options: ResolvedBenchOptions,
-): Promise<ScenarioResult> {
-  const base = { scenario: id, label: SCENARIO_LABELS[id], table: table.table };
-  const loadBefore = loadavg()[0] ?? 0;
+): Promise<ScenarioRun> {
+  const before = loadavg()[0] ?? 0;
   const plan = planScenario(id, { options, table: table.table, tableFile: table.path, rows: table.rows });
   let server: RunningServer | undefined;
   try {
@@ -58,45 +51,12 @@ async function runScenario(
     const result = await runClient(`${id} client`, plan.client(ready), CLIENT_TIMEOUT_MS);
     const running = server;
     server = undefined;
-    const exit: ExitEvent = await running.stop(STOP_TIMEOUT_MS);
-    const figures = summarizePasses(result.passes, table.bodyBytes, table.rows);
-    const servedSeconds = [...result.warmup, ...result.passes].reduce((sum, pass) => sum + pass.seconds, 0);
-    const timedSeconds = result.passes.reduce((sum, pass) => sum + pass.seconds, 0);
-    const perWall = (seconds: number | undefined, wall: number): number | null =>
-      seconds !== undefined && wall > 0 ? seconds / wall : null;
-    const serverWait =
-      exit.runQueueWaitSeconds !== undefined && ready.runQueueWaitSeconds !== undefined
-        ? exit.runQueueWaitSeconds - ready.runQueueWaitSeconds
-        : undefined;
-    const serverFigures: ProcessFigures = {
-      maxRssBytes: exit.maxRssBytes,
-      cpuSeconds: cpuOf(exit),
-      cpuPerWall: perWall(cpuOf(exit) - cpuOf(ready), servedSeconds),
-      waitPerWall: perWall(serverWait, servedSeconds),
-    };
-    const clientFigures: ProcessFigures = {
-      maxRssBytes: result.maxRssBytes,
-      cpuSeconds: cpuOf(result),
-      cpuPerWall: perWall(result.timedCpuSeconds, timedSeconds),
-      waitPerWall: perWall(result.timedRunQueueWaitSeconds, timedSeconds),
-    };
-    return {
-      ...base,
-      status: "ok",
-      figures,
-      server: serverFigures,
-      client: clientFigures,
-      serverFacts: serverFacts(ready),
-      loadAverage: [loadBefore, loadavg()[0] ?? 0],
-    };
+    const exit = await running.stop(STOP_TIMEOUT_MS);
+    return { ok: true, ready, exit, result, loadAverage: [before, loadavg()[0] ?? 0] };
   } catch (error) {
     if (server) await server.stop(STOP_TIMEOUT_MS).catch(() => undefined);
-    return {
-      ...base,
-      status: "failed",
-      error: error instanceof Error ? error.message : String(error),
-      loadAverage: [loadBefore, loadavg()[0] ?? 0],
-    };
+    const message = error instanceof Error ? error.message : String(error);
+    return { ok: false, error: message, loadAverage: [before, loadavg()[0] ?? 0] };
   }
 }
 
@@ -131,19 +91,33 @@ async function main(): Promise<void> {
   const tables = await generateTables({ ...options, tables: options.tables });
   for (const t of tables) log(`${t.table}: ${t.rows} rows, ${t.batches} batches${t.reused ? " (reused)" : ""}`);
   const machine = machineInfo(options.python, REPO_ROOT);
-  const scenarios: ScenarioResult[] = [];
-  for (const table of tables) {
-    for (const id of options.scenarios) {
-      log(`${table.table} / ${SCENARIO_LABELS[id]} ...`);
-      const result = await runScenario(id, table, options);
-      log(
-        result.status === "ok"
-          ? `  median ${result.figures?.medianGBps.toFixed(2)} GB/s`
-          : `  FAILED: ${result.error?.split("\n")[0]}`,
-      );
-      scenarios.push(result);
+  const runs = new Map<string, ScenarioRun[]>();
+  for (let round = 1; round <= options.rounds; round++) {
+    for (const table of tables) {
+      for (const id of options.scenarios) {
+        const roundText = options.rounds > 1 ? `round ${round}/${options.rounds}: ` : "";
+        log(`${roundText}${table.table} / ${SCENARIO_LABELS[id]} ...`);
+        const run = await runScenarioOnce(id, table, options);
+        if (run.ok) {
+          const gbps = summarizePasses(run.result.passes, table.bodyBytes, table.rows).medianGBps;
+          log(`  median ${gbps.toFixed(2)} GB/s`);
+        } else {
+          log(`  FAILED: ${run.error.split("\n")[0]}`);
+        }
+        const key = `${table.table}/${id}`;
+        runs.set(key, [...(runs.get(key) ?? []), run]);
+      }
     }
   }
+  const scenarios: ScenarioResult[] = tables.flatMap((table) =>
+    options.scenarios.map((id) =>
+      summarizeScenario(
+        id,
+        { name: table.table, bodyBytes: table.bodyBytes, rows: table.rows },
+        runs.get(`${table.table}/${id}`) ?? [],
+      ),
+    ),
+  );
   const tableInfo: TableInfo[] = tables.map((t) => ({
     name: t.table,
     description: TABLE_DESCRIPTIONS[t.table],
@@ -160,6 +134,7 @@ async function main(): Promise<void> {
     quick: options.quick,
     passes: options.passes,
     warmup: options.warmup,
+    rounds: options.rounds,
     machine,
     tables: tableInfo,
     scenarios,
