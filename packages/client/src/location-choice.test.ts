@@ -21,14 +21,17 @@ const AB: Candidate[] = [
 ];
 
 describe("rankLocations", () => {
-  it("prefers the lower round trip, even while it is somewhat busy", () => {
+  it("prefers the clearly lower round trip however busy it is", () => {
     expect(rankLocations(AB, inputs({ a: 40, b: 2 }))[0]?.uri).toBe("b");
-    expect(rankLocations(AB, inputs({ a: 40, b: 2 }, { b: 5 }))[0]?.uri).toBe("b");
+    expect(rankLocations(AB, inputs({ a: 40, b: 10 }, { b: 50 }))[0]?.uri).toBe("b");
+    expect(rankLocations(AB, inputs({ a: 17.1, b: 12 }, { b: 50 }))[0]?.uri).toBe("b");
   });
 
-  it("spreads load over replicas with about the same round trip", () => {
+  it("treats round trips within 1.25x + 2 ms as a tie and spreads load over them", () => {
     expect(rankLocations(AB, inputs({ a: 2, b: 2.2 }, { a: 1 }))[0]?.uri).toBe("b");
     expect(rankLocations(AB, inputs({ a: 2, b: 2.2 }, { a: 1, b: 1 }))[0]?.uri).toBe("a");
+    expect(rankLocations(AB, inputs({ a: 10, b: 14.4 }, { a: 1 }))[0]?.uri).toBe("b");
+    expect(rankLocations(AB, inputs({ a: 10, b: 14.6 }, { a: 1 }))[0]?.uri).toBe("a");
   });
 
   it("puts the caller's zone first, then falls back to the server's order", () => {
@@ -40,5 +43,6 @@ describe("rankLocations", () => {
   it("costs a location without a sample at the candidates' mean", () => {
     expect(rankLocations(AB, inputs({ a: 10 }))[0]?.uri).toBe("a");
     expect(rankLocations(AB, inputs({ a: 10 }, { a: 1 }))[0]?.uri).toBe("b");
+    expect(rankLocations([...AB, { uri: "c", order: 2 }], inputs({ a: 10, b: 40 }))[0]?.uri).toBe("a");
   });
 });

@@ -2,16 +2,23 @@
  * Which location serves an endpoint: a pure ranking of its candidate locations.
  *
  * 1. Zone: when the caller's zone is known, locations known to be in it come first.
- * 2. Cost: round-trip estimate times (calls in flight + 1), the "peak EWMA" rule of
- *    latency-aware load balancers. A clearly nearer replica wins even while busy, and
- *    replicas with about the same round trip share the work, because each call in
- *    flight raises a location's cost by one round trip.
- * 3. Ties: fewer calls in flight, then the server's own order (the planner lists the
- *    nearest replica first).
+ * 2. Latency: within the best tier, the locations whose round-trip estimate is within
+ *    `NEAR_RATIO` times the lowest plus `NEAR_SLACK_MS` are "near" (a tie, allowing for
+ *    measurement noise); the others follow, nearest first.
+ * 3. Load: among near locations, fewer calls in flight first, so replicas with about the
+ *    same round trip share the work; then the lower estimate; then the server's own order
+ *    (the planner lists the nearest replica first).
  *
- * A location without a round-trip sample is costed at the mean of the candidates'
- * estimates (1 ms when none has one).
+ * A clearly nearer replica therefore wins however busy it is; a replica that is really
+ * overloaded answers more slowly, its estimate (fed by every DoGet's time to first
+ * response) rises, and it stops being near. A location without a round-trip sample is
+ * costed at the mean of the candidates' estimates (1 ms when none has one).
  */
+
+/** Round trips within this factor of the lowest (plus `NEAR_SLACK_MS`) count as a tie. */
+export const NEAR_RATIO = 1.25;
+/** Absolute slack of a tie, ms (loopback round trips are noisy at the millisecond scale). */
+export const NEAR_SLACK_MS = 2;
 
 /** A location an endpoint may be read from. */
 export interface Candidate {
@@ -33,8 +40,16 @@ export interface ChoiceInputs {
 interface Scored {
   readonly candidate: Candidate;
   readonly tier: number;
-  readonly cost: number;
+  readonly rtt: number;
   readonly inflight: number;
+  near: boolean;
+}
+
+function compare(a: Scored, b: Scored): number {
+  if (a.tier !== b.tier) return a.tier - b.tier;
+  if (a.near !== b.near) return a.near ? -1 : 1;
+  if (a.near) return a.inflight - b.inflight || a.rtt - b.rtt || a.candidate.order - b.candidate.order;
+  return a.rtt - b.rtt || a.inflight - b.inflight || a.candidate.order - b.candidate.order;
 }
 
 /** `candidates` best first. Pure. */
@@ -42,13 +57,17 @@ export function rankLocations(candidates: readonly Candidate[], inputs: ChoiceIn
   const known = candidates.map((c) => inputs.rtt(c.uri)).filter((r): r is number => r !== undefined);
   const fallback = known.length === 0 ? 1 : known.reduce((a, b) => a + b, 0) / known.length;
   const scored: Scored[] = candidates.map((candidate) => {
-    const inflight = inputs.inflight(candidate.uri);
-    const rtt = Math.max(inputs.rtt(candidate.uri) ?? fallback, 0.001);
     const sameZone = inputs.callerZone !== undefined && inputs.zoneOf(candidate.uri) === inputs.callerZone;
-    return { candidate, tier: sameZone ? 0 : 1, cost: rtt * (inflight + 1), inflight };
+    return {
+      candidate,
+      tier: sameZone ? 0 : 1,
+      rtt: Math.max(0, inputs.rtt(candidate.uri) ?? fallback),
+      inflight: inputs.inflight(candidate.uri),
+      near: false,
+    };
   });
-  scored.sort(
-    (a, b) => a.tier - b.tier || a.cost - b.cost || a.inflight - b.inflight || a.candidate.order - b.candidate.order,
-  );
-  return scored.map((s) => s.candidate);
+  const bestTier = Math.min(...scored.map((s) => s.tier));
+  const lowest = Math.min(...scored.filter((s) => s.tier === bestTier).map((s) => s.rtt));
+  for (const s of scored) s.near = s.tier === bestTier && s.rtt <= lowest * NEAR_RATIO + NEAR_SLACK_MS;
+  return scored.sort(compare).map((s) => s.candidate);
 }

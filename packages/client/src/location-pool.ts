@@ -4,9 +4,9 @@
  * location's first use.
  *
  * The probe runs once per location (single flight, shared by every endpoint and fetch
- * that needs the location): two cheap calls (ListActions; any answer, even an error
- * status, proves the server is there), the second one timed as the first round-trip
- * sample. A location that does not answer within `connectTimeoutMs`, or refuses the
+ * that needs the location): cheap calls (ListActions; any answer, even an error status,
+ * proves the server is there), one to connect, then three timed to their response
+ * headers, whose fastest is the first round-trip sample. A location that does not answer within `connectTimeoutMs`, or refuses the
  * connection, is marked dead and its channel closed, so a down worker costs one connect
  * timeout for the whole fetch; after the dead TTL it is probed again on its next use.
  */
@@ -29,6 +29,9 @@ interface Entry {
   readonly pooled: PooledLocation;
   probe: Promise<void> | undefined;
 }
+
+/** Timed probe calls per location; the fastest is the first round-trip sample (robust to a busy event loop). */
+const PROBE_SAMPLES = 3;
 
 /** What a probe reports. */
 export type ProbeReport = (uri: string, outcome: { rttMs?: number; error?: FlightError }) => void;
@@ -161,20 +164,31 @@ export class LocationPool {
     const { uri, client } = entry.pooled;
     const signal = this.#closing.signal;
     const deadline = Date.now() + this.#options.connectTimeoutMs;
+    // Timed to the response headers (or the end, for a trailers-only answer): a server's
+    // trailers may wait for a TCP acknowledgement (Nagle), which is not the round trip.
     const call = async (): Promise<number> => {
       const start = performance.now();
+      let answered: number | undefined;
       try {
-        await client.listActions({ signal, timeoutMs: Math.max(1, deadline - Date.now()) });
+        await entry.pooled.observer.observe(
+          {
+            receivedHeaders() {
+              answered ??= performance.now();
+            },
+          },
+          () => client.listActions({ signal, timeoutMs: Math.max(1, deadline - Date.now()) }),
+        );
       } catch (error) {
         const failure = FlightError.from(error);
         // Any status but "nobody answered" proves the server is there.
         if (isUnreachable(failure) || failure.code === StatusCode.CANCELLED) throw failure;
       }
-      return performance.now() - start;
+      return (answered ?? performance.now()) - start;
     };
     try {
       await call();
-      const rttMs = await call();
+      let rttMs = Number.POSITIVE_INFINITY;
+      for (let i = 0; i < PROBE_SAMPLES; i++) rttMs = Math.min(rttMs, await call());
       this.#stats.sample(uri, rttMs);
       report(uri, { rttMs });
     } catch (error) {
