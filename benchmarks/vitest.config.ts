@@ -4,7 +4,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     root: import.meta.dirname,
-    include: ["doget/**/*.test.ts"],
+    include: ["doget/**/*.test.ts", "cluster/**/*.test.ts"],
     testTimeout: 30_000,
     pool: "forks",
   },
