@@ -1,0 +1,105 @@
+/**
+ * Scenario process for our client ((a) parallel, (b) one endpoint at a time): one
+ * `createClusterClient` for the whole run (channels and round-trip estimates stay warm,
+ * as in a long-lived application), `warmup` untimed passes, then `passes` timed ones.
+ * A pass is `client.fetch(dataset)` iterated to the end, timed from the call (so it
+ * includes GetFlightInfo) to the last batch, reading one value at each end of every batch.
+ *
+ *   node fetch-scenario.js --planner URI --dataset NAME --concurrency K --ordered true|false
+ *                          --passes N --warmup W
+ *
+ * Prints `{"event":"ready"}`, then one line `{"event":"result", ...}` (see ScenarioOutput).
+ * Every pass must deliver exactly the FlightInfo's total_records, or the process fails.
+ */
+import { parseArgs } from "node:util";
+import { createClusterClient } from "@flight-cluster/client";
+import { runQueueWaitSeconds, type ScenarioOutput, type ScenarioPass } from "./scenario-output.js";
+
+const { values } = parseArgs({
+  options: {
+    planner: { type: "string" },
+    dataset: { type: "string" },
+    concurrency: { type: "string", default: "8" },
+    ordered: { type: "string", default: "false" },
+    passes: { type: "string", default: "5" },
+    warmup: { type: "string", default: "1" },
+  },
+});
+
+function positive(name: string, text: string | undefined, min: number): number {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min}, got ${text}`);
+  return n;
+}
+
+async function main(): Promise<void> {
+  const planner = values.planner;
+  const dataset = values.dataset;
+  if (planner === undefined || dataset === undefined) throw new Error("--planner and --dataset are required");
+  const concurrency = positive("concurrency", values.concurrency, 1);
+  const passes = positive("passes", values.passes, 1);
+  const warmup = positive("warmup", values.warmup, 0);
+  if (values.ordered !== "true" && values.ordered !== "false") throw new Error("--ordered must be true or false");
+  const ordered = values.ordered === "true";
+  process.stdout.write(`${JSON.stringify({ event: "ready" })}\n`);
+
+  const client = createClusterClient(planner);
+  const runPass = async (): Promise<ScenarioPass> => {
+    const served = new Map<number, string>();
+    const started = performance.now();
+    const fetch = client.fetch(dataset, {
+      concurrency,
+      ordered,
+      onEvent: (event) => {
+        if (event.kind === "endpoint-done") served.set(event.endpoint, event.location);
+      },
+    });
+    let rows = 0;
+    let batches = 0;
+    let touched = 0n;
+    for await (const batch of fetch) {
+      rows += batch.numRows;
+      batches++;
+      const first = batch.getChildAt(0)?.get(0);
+      const last = batch.getChildAt(batch.numCols - 1)?.get(batch.numRows - 1);
+      if (typeof first === "bigint" && typeof last === "bigint") touched ^= first ^ last;
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const info = await fetch.info();
+    if (rows !== info.totalRecords)
+      throw new Error(`a pass read ${rows} rows, the FlightInfo says ${info.totalRecords}`);
+    const locations: Record<string, number> = {};
+    for (const location of served.values()) locations[location] = (locations[location] ?? 0) + 1;
+    return {
+      seconds,
+      rows,
+      bytes: info.totalBytes,
+      batches,
+      endpoints: info.endpoints.length,
+      locations,
+      checksum: BigInt.asUintN(64, touched).toString(16),
+    };
+  };
+
+  for (let i = 0; i < warmup; i++) await runPass();
+  const cpuBefore = process.cpuUsage();
+  const waitBefore = runQueueWaitSeconds();
+  const timed: ScenarioPass[] = [];
+  for (let i = 0; i < passes; i++) timed.push(await runPass());
+  const cpu = process.cpuUsage(cpuBefore);
+  const waited = runQueueWaitSeconds() - waitBefore;
+  client.close();
+  const output: ScenarioOutput = {
+    event: "result",
+    passes: timed,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    maxRssBytes: process.resourceUsage().maxRSS * 1024,
+    runQueueWaitSeconds: waited,
+  };
+  process.stdout.write(`${JSON.stringify(output)}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`fetch-scenario failed: ${error instanceof Error ? (error.stack ?? error.message) : error}\n`);
+  process.exit(1);
+});
