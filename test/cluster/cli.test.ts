@@ -57,6 +57,8 @@ describe.concurrent("bad arguments", () => {
     [["worker", "--redis", "redis://127.0.0.1:1"], 2, /--zone/],
     [["up", "--workers", "0"], 2, /--workers "0"/],
     [["up", "--zones", "a,,b"], 2, /comma-separated/],
+    [["up", "--workers", "1", "--replicas", "2"], 2, /--replicas 2 needs at least as many workers/],
+    [["up", "--port", "0", "--advertise-host", "example.org"], 2, /--advertise-host needs a fixed --port/],
     [["ls", "grpc+tcp://127.0.0.1:1"], 1, /cannot reach grpc\+tcp:\/\/127\.0\.0\.1:1/],
     [["put", "grpc+tcp://127.0.0.1:1", "d", "/nonexistent/f.arrow"], 1, /\/nonexistent\/f\.arrow: no such file/],
   ])("flight-cluster %j exits %i with one line", async (args, code, pattern) => {

@@ -61,6 +61,13 @@ export const upCommand: CommandSpec = {
       defaultText: ".data",
     },
     ephemeral: { type: "boolean", description: "keep data in a temporary directory, deleted on exit" },
+    "advertise-host": {
+      type: "string",
+      value: "HOST",
+      description:
+        "host name clients use to reach every process (needs a fixed --port), e.g. with --host 0.0.0.0 in a container",
+      defaultText: "--host (the machine's name when --host is 0.0.0.0)",
+    },
     "demo-rows": {
       type: "string",
       value: "N",
@@ -85,6 +92,12 @@ export const upCommand: CommandSpec = {
     const ephemeral = args.flag("ephemeral");
     if (ephemeral && args.string("data-dir") !== undefined)
       throw usageError("--ephemeral and --data-dir exclude each other", "up");
+    const advertiseHost = args.string("advertise-host");
+    if (advertiseHost !== undefined && port === 0) throw usageError("--advertise-host needs a fixed --port", "up");
+    const advertise = (p: number): { advertise?: string } =>
+      advertiseHost === undefined
+        ? {}
+        : { advertise: `grpc+tcp://${advertiseHost.includes(":") ? `[${advertiseHost}]` : advertiseHost}:${p}` };
     const demoRows = args.integer("demo-rows", DEMO_DEFAULT_ROWS, 0, 100_000_000);
     const planner = plannerFlags(args, { shardTargetBytes: UP_SHARD_TARGET_BYTES });
     if (planner.replicas > workerCount) {
@@ -121,6 +134,7 @@ export const upCommand: CommandSpec = {
         registry,
         host,
         port,
+        ...advertise(port),
         ...planner,
         metrics,
         logger: createJsonLogger({ level, component: "planner" }),
@@ -136,6 +150,7 @@ export const upCommand: CommandSpec = {
           id: `worker-${i}`,
           host,
           port: port === 0 ? 0 : port + 1 + i,
+          ...(port === 0 ? {} : advertise(port + 1 + i)),
           ...worker,
           logger: createWorkerJsonLogger({ level, base: { worker: `worker-${i}` } }),
         }).catch((error: unknown) => {
