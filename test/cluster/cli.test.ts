@@ -5,7 +5,7 @@
  * (checked by pyarrow); ls, status, rm; metrics; and `up` serving its demo dataset to
  * pyarrow, then draining on SIGTERM with exit code 0.
  */
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -201,6 +201,54 @@ describe("with a cluster", () => {
     expect(names).not.toContain("cli/stream");
     expect(names).toContain("cli/parquet");
     expectOneLineError(await runCli(["rm", cluster.plannerUri, "cli/stream"]), 1, /does not exist/);
+  });
+
+  it("runs the README's commands as written", async () => {
+    const readme = await readFile(join(REPO_ROOT, "packages/cli/README.md"), "utf8");
+    const block = /test\/cluster\/cli\.test\.ts against a real cluster\. -->\n```sh\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(block).toBeDefined();
+    const source = join(dir, "sales.parquet");
+    const written = lastJson<{ ok: boolean }>(
+      await runPython("cluster_client.py", [
+        "write-file",
+        "--file",
+        source,
+        "--format",
+        "parquet",
+        "--rows",
+        String(ROWS),
+      ]),
+    );
+    expect(written.ok).toBe(true);
+    const commands = (block as string)
+      .split("\n")
+      .filter((line) => line.startsWith("pnpm flight-cluster "))
+      .map((line) =>
+        line
+          .slice("pnpm flight-cluster ".length)
+          .split(/\s+/)
+          .map((word) =>
+            word === "$URI" ? cluster.plannerUri : word.includes(".") && !word.includes(",") ? join(dir, word) : word,
+          ),
+      );
+    expect(commands.length).toBeGreaterThanOrEqual(6);
+    for (const args of commands) {
+      const result = await runCli(args);
+      expect(result.code, `flight-cluster ${args.join(" ")}\n${result.stderr}`).toBe(0);
+      expect(result.stdout.length).toBeGreaterThan(0);
+    }
+    const subset = lastJson<{ rows: number; columns: string[]; equal: boolean }>(
+      await runPython("cluster_client.py", [
+        "read-file",
+        "--file",
+        join(dir, "sales-subset.arrow"),
+        "--rows",
+        String(ROWS),
+        "--columns",
+        "id,value",
+      ]),
+    );
+    expect(subset).toMatchObject({ rows: ROWS, columns: ["id", "value"], equal: true });
   });
 
   it("serves Prometheus metrics and health on the metrics port", async () => {
