@@ -132,7 +132,7 @@ export function columnValues(batches: readonly RecordBatch[], name: string): num
   for (const batch of batches) {
     const column = batch.getChild(name);
     if (column === null) throw new Error(`no column ${name}`);
-    for (const v of column.toArray() as ArrayLike<number>) out.push(v);
+    for (const v of column.toArray() as Iterable<number>) out.push(v);
   }
   return out;
 }

@@ -266,7 +266,8 @@ async function attemptRead(
   } finally {
     if (timer !== undefined) clearTimeout(timer);
     ctx.signal.removeEventListener("abort", onAbort);
-    stats.end(uri);
     reader?.cancel();
+    stats.end(uri);
+    ctx.pool.callEnded(uri);
   }
 }

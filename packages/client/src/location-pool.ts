@@ -71,6 +71,8 @@ export class LocationPool {
   readonly #options: ResolvedClusterClientOptions;
   readonly #stats: LocationStats;
   readonly #entries = new Map<string, Entry>();
+  /** Channels of dead locations still carrying calls. */
+  readonly #retired = new Set<Entry>();
   readonly #closing = new AbortController();
   #closed = false;
 
@@ -122,19 +124,32 @@ export class LocationPool {
   }
 
   /**
-   * Marks `uri` dead: it is avoided for the dead TTL and its channel is closed (calls on it
-   * end with CANCELLED). The origin's channel stays open.
+   * Marks `uri` dead: it is avoided for the dead TTL, and its channel is closed as soon as
+   * no call runs on it (so a connection attempt to a stalled server stops; calls that still
+   * stream from it finish). Its next use after the TTL opens a new channel and probes
+   * again. The origin's channel stays open.
    * @returns true when the location was not already dead.
    */
   markDead(uri: string, error: FlightError): boolean {
     const key = this.key(uri);
     const fresh = this.#stats.markDead(key, error);
-    if (key !== this.origin.uri) {
-      const entry = this.#entries.get(key);
+    const entry = this.#entries.get(key);
+    if (key !== this.origin.uri && entry !== undefined) {
       this.#entries.delete(key);
-      entry?.pooled.client.close();
+      this.#retired.add(entry);
+      this.callEnded(key);
     }
     return fresh;
+  }
+
+  /** A call on `uri` ended (after `stats.end`): closes retired channels that are now idle. */
+  callEnded(uri: string): void {
+    if (this.#retired.size === 0 || this.#stats.inflight(uri) > 0) return;
+    for (const entry of this.#retired) {
+      if (entry.pooled.uri !== uri) continue;
+      this.#retired.delete(entry);
+      entry.pooled.client.close();
+    }
   }
 
   /** Closes every channel and stops probes. Idempotent. */
@@ -142,8 +157,9 @@ export class LocationPool {
     if (this.#closed) return;
     this.#closed = true;
     this.#closing.abort(new FlightError(StatusCode.CANCELLED, "the cluster client was closed"));
-    for (const entry of this.#entries.values()) entry.pooled.client.close();
+    for (const entry of [...this.#entries.values(), ...this.#retired]) entry.pooled.client.close();
     this.#entries.clear();
+    this.#retired.clear();
   }
 
   #open(uri: string): PooledLocation {
