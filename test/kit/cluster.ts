@@ -5,16 +5,15 @@
  * restart processes, FLUSHALL Redis, run CLI commands and pyarrow scripts, and poll
  * for conditions with bounded deadlines. `close()` kills everything and awaits every exit.
  */
-import { execFile } from "node:child_process";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
+import { CLI_MAIN } from "./cluster-commands.js";
 import { type ChildHandle, type ProcessExit, startProcess } from "./process.js";
-import { pythonPath, REPO_ROOT } from "./python.js";
+import { REPO_ROOT } from "./python.js";
 import { type RedisServer, startRedisServer } from "./redis-server.js";
 
-/** The built CLI entry point. */
-export const CLI_MAIN = join(REPO_ROOT, "packages/cli/dist/main.js");
+export { CLI_MAIN, type CommandResult, lastJson, runCli, runPython, waitFor } from "./cluster-commands.js";
 
 /** Matches a ready line and captures the gRPC URI in it. */
 export const READY_LINE = /\bready\b.*?\b(grpc(?:\+tcp)?:\/\/[^\s,;)]+)/;
@@ -58,14 +57,6 @@ export interface ClusterNode {
   readonly args: readonly string[];
 }
 
-/** Result of a finished command. */
-export interface CommandResult {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 /** A running cluster. */
 export interface Cluster {
   readonly redis: RedisServer;
@@ -97,97 +88,6 @@ export interface Cluster {
   dataFiles(): Promise<string[]>;
   /** Stop every process (SIGTERM, then SIGKILL) and Redis, await their exits, delete the data. */
   close(): Promise<void>;
-}
-
-/**
- * Run the built CLI to completion (bounded by `timeoutMs`, default 120 s).
- * Never rejects for a non-zero exit: the result carries the code.
- */
-export function runCli(
-  args: readonly string[],
-  options: { readonly timeoutMs?: number; readonly cwd?: string; readonly env?: NodeJS.ProcessEnv } = {},
-): Promise<CommandResult> {
-  return runCommand(process.execPath, [CLI_MAIN, ...args], options);
-}
-
-/** Run `python test/cluster/<script> args` to completion (bounded, default 180 s). */
-export function runPython(
-  script: string,
-  args: readonly string[],
-  options: { readonly timeoutMs?: number; readonly cwd?: string } = {},
-): Promise<CommandResult> {
-  return runCommand(pythonPath(), [join(REPO_ROOT, "test/cluster", script), ...args], {
-    timeoutMs: options.timeoutMs ?? 180_000,
-    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
-  });
-}
-
-/** The JSON document on the last non-empty stdout line of a command; throws with diagnostics otherwise. */
-export function lastJson<T = unknown>(result: CommandResult): T {
-  const lines = result.stdout.trim().split("\n");
-  const last = lines[lines.length - 1] ?? "";
-  try {
-    return JSON.parse(last) as T;
-  } catch {
-    throw new Error(
-      `expected JSON on the last stdout line (exit ${result.code}, signal ${result.signal})\n` +
-        `--- stdout ---\n${result.stdout.slice(-4000)}\n--- stderr ---\n${result.stderr.slice(-4000)}`,
-    );
-  }
-}
-
-function runCommand(
-  command: string,
-  args: readonly string[],
-  options: { readonly timeoutMs?: number; readonly cwd?: string; readonly env?: NodeJS.ProcessEnv },
-): Promise<CommandResult> {
-  return new Promise((resolve) => {
-    execFile(
-      command,
-      [...args],
-      {
-        cwd: options.cwd ?? REPO_ROOT,
-        env: options.env ?? process.env,
-        timeout: options.timeoutMs ?? 120_000,
-        killSignal: "SIGKILL",
-        maxBuffer: 64 * 1024 * 1024,
-        encoding: "utf8",
-      },
-      (error, stdout, stderr) => {
-        const status = error as (Error & { code?: unknown; signal?: NodeJS.Signals | null }) | null;
-        const code = status === null ? 0 : typeof status.code === "number" ? status.code : null;
-        resolve({ code, signal: status?.signal ?? null, stdout, stderr });
-      },
-    );
-  });
-}
-
-/**
- * Call `probe` until it returns something other than undefined, at most until
- * `timeoutMs` (default 30 s) has passed, pausing `intervalMs` (default 200 ms) between
- * attempts. Errors thrown by the probe count as "not yet" and the last one is reported.
- * @throws Error naming `what` and the last probe error when the deadline passes.
- */
-export async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  options: { readonly timeoutMs?: number; readonly intervalMs?: number } = {},
-): Promise<T> {
-  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() >= deadline) {
-      const detail = lastError instanceof Error ? `: last error: ${lastError.message}` : "";
-      throw new Error(`timed out after ${options.timeoutMs ?? 30_000} ms waiting for ${what}${detail}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 200));
-  }
 }
 
 function uriOf(name: string, handle: ChildHandle): string {
