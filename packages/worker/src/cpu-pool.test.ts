@@ -9,6 +9,7 @@ import { silentWorkerLogger } from "./logger.js";
 import { framesOf, ipcFrames, makeTable, tempDir } from "./shard-fixtures.test-kit.js";
 import { indexIpcStreamBytes } from "./shard-index.js";
 import { ShardStore } from "./shard-store.js";
+import type { IpcFrame } from "./shard-writer.js";
 import { CpuPoolClosedError, WorkerInvalidArgumentError } from "./worker-errors.js";
 
 // The threaded pool runs the compiled dist/tasks/cpu-task-runner.js: build before running (tsc --build).
@@ -102,6 +103,30 @@ describe.each([
     await (await import("node:fs/promises")).writeFile(path, bytes);
     expect(await pool().digestFile(path)).toBe(sha256Bytes(bytes));
   });
+});
+
+it("moves a received batch's own buffer to the thread instead of copying it", async () => {
+  const pool = pools[0] as CpuPool;
+  const frames = ipcFrames(makeTable(30_000, 30_000));
+  const [schema, dictionary, batch] = frames as [IpcFrame, IpcFrame, IpcFrame];
+  // A buffer holding only this message, as a received gRPC message does.
+  const own = new Uint8Array(batch.header.byteLength + batch.body.byteLength);
+  own.set(batch.header, 0);
+  own.set(batch.body, batch.header.byteLength);
+  const received = { header: own.subarray(0, batch.header.byteLength), body: own.subarray(batch.header.byteLength) };
+  const pieces = await pool.rechunk({ schemaHeader: schema.header, dictionaries: [dictionary] }, received, 64 * 1024, {
+    transfer: true,
+  });
+  expect(pieces.length).toBeGreaterThan(3);
+  expect(own.byteLength).toBe(0); // detached: moved, not copied
+  // A batch whose buffer also holds another large message is copied even when offered.
+  const two = ipcFrames(makeTable(60_000, 30_000));
+  const first = two.find((f, i) => i > 0 && f.body.byteLength > 100_000) as IpcFrame;
+  const copied = await pool.rechunk({ schemaHeader: schema.header, dictionaries: [dictionary] }, first, 64 * 1024, {
+    transfer: true,
+  });
+  expect(copied.length).toBe(pieces.length);
+  expect(first.body.byteLength).toBeGreaterThan(0);
 });
 
 it("rejects work after close", async () => {

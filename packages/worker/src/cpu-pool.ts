@@ -15,16 +15,18 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Piscina } from "piscina";
-import type { IpcFrame, RechunkContext, ShardRechunker } from "./shard-writer.js";
+import type { IpcFrame, RechunkContext, RechunkOptions, ShardRechunker } from "./shard-writer.js";
 import {
   type CompressionCodec,
   type CpuTask,
   type CpuTaskResult,
   ownedBytes,
+  type PackedBytes,
   packBytes,
   unpackBytes,
 } from "./tasks/cpu-task.js";
 import { executeCpuTask } from "./tasks/cpu-task-runner.js";
+import { rechunkBatch } from "./tasks/rechunk-batch.js";
 import { deserializeError, serializeError } from "./tasks/serialized-error.js";
 import { CpuPoolClosedError, CpuTaskError, WorkerOptionsError } from "./worker-errors.js";
 
@@ -80,6 +82,27 @@ export interface CpuPool extends ShardRechunker {
   stats(): CpuPoolStats;
   /** Wait for running tasks and stop the threads. Later calls reject with CpuPoolClosedError. */
   close(): Promise<void>;
+}
+
+/** Slack allowed around a moved frame's bytes in its buffer (a gRPC message's prefix and other fields). */
+const MOVABLE_SLACK_BYTES = 4 * 1024;
+
+/**
+ * The frame's own buffer as packed bytes, when header and body are views of one plain
+ * ArrayBuffer holding nothing much else (a received gRPC message); undefined otherwise.
+ * Moving it detaches the caller's views.
+ */
+function movableFrame(frame: IpcFrame): PackedBytes | undefined {
+  const buffer = frame.body.buffer;
+  if (!(buffer instanceof ArrayBuffer) || frame.header.buffer !== buffer) return undefined;
+  if (buffer.byteLength > frame.header.byteLength + frame.body.byteLength + MOVABLE_SLACK_BYTES) return undefined;
+  return {
+    buffer,
+    parts: [
+      [frame.header.byteOffset, frame.header.byteLength],
+      [frame.body.byteOffset, frame.body.byteLength],
+    ],
+  };
 }
 
 /** Locate the compiled thread entry (dist/tasks/cpu-task-runner.js). */
@@ -195,22 +218,41 @@ class Pool implements CpuPool {
     context: RechunkContext,
     batch: IpcFrame,
     maxMessageBytes: number,
-    signal?: AbortSignal,
+    options: RechunkOptions = {},
   ): Promise<IpcFrame[]> {
-    const parts = [
-      context.schemaHeader,
-      ...context.dictionaries.flatMap((d) => [d.header, d.body]),
-      batch.header,
-      batch.body,
-    ];
-    const messages = packBytes(parts);
-    const result = await this.#submit({ kind: "rechunk-batch", messages, maxMessageBytes }, [messages.buffer], signal);
+    if (this.threads === 0) {
+      // Inline: no thread boundary, so no packing or copying.
+      return this.#inline("rechunk-batch", options.signal, () =>
+        rechunkBatch(context.schemaHeader, context.dictionaries, batch, maxMessageBytes),
+      );
+    }
+    const packedContext = packBytes([context.schemaHeader, ...context.dictionaries.flatMap((d) => [d.header, d.body])]);
+    const packedBatch = options.transfer === true ? movableFrame(batch) : undefined;
+    const batchBytes = packedBatch ?? packBytes([batch.header, batch.body]);
+    const task: CpuTask = { kind: "rechunk-batch", context: packedContext, batch: batchBytes, maxMessageBytes };
+    const result = await this.#submit(task, [packedContext.buffer, batchBytes.buffer], options.signal);
     if (result.kind !== "frames") throw new CpuTaskError(`rechunk-batch returned ${result.kind}`);
     const out = unpackBytes(result.messages);
     const frames: IpcFrame[] = [];
     for (let i = 0; i + 1 < out.length; i += 2)
       frames.push({ header: out[i] as Uint8Array, body: out[i + 1] as Uint8Array });
     return frames;
+  }
+
+  async #inline<T>(kind: string, signal: AbortSignal | undefined, run: () => T): Promise<T> {
+    if (this.#closed) throw new CpuPoolClosedError("the CPU pool is closed");
+    signal?.throwIfAborted();
+    const started = performance.now();
+    try {
+      const value = run();
+      this.#completed++;
+      this.#onTask(kind, "ok", (performance.now() - started) / 1000);
+      return value;
+    } catch (error) {
+      this.#failed++;
+      this.#onTask(kind, "error", (performance.now() - started) / 1000);
+      throw error;
+    }
   }
 
   async #bytes(task: CpuTask, list: ArrayBuffer[], signal: AbortSignal | undefined): Promise<Uint8Array> {

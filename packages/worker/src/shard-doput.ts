@@ -137,7 +137,7 @@ export async function doPutShard(
         uploadId: command.uploadId,
       },
       framesOf(reader),
-      { signal: ctx.signal },
+      { signal: ctx.signal, framesOwned: true },
     );
     activity.addBytes(entry.bytes);
     try {

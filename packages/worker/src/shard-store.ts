@@ -65,6 +65,8 @@ export interface PutShardOptions {
   readonly committed?: { readonly shardCount: number; readonly committedAt: number } | undefined;
   /** The stream comes from another worker (see ShardWriterOptions.trimHeaderPadding). */
   readonly fromWorker?: boolean | undefined;
+  /** Frames are received messages the caller never reuses (see ShardWriterOptions.framesOwned). */
+  readonly framesOwned?: boolean | undefined;
 }
 
 /** A shard opened for reading. Call `close()` when done. */
@@ -246,6 +248,7 @@ export class ShardStore {
       hashInline: this.#options.hashInline,
       rechunker: this.#options.rechunker,
       trimHeaderPadding: options.fromWorker === true,
+      framesOwned: options.framesOwned === true,
     });
     let written: Awaited<ReturnType<ShardWriter["finish"]>>;
     let digest: string;

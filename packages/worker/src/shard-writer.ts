@@ -32,6 +32,16 @@ export interface RechunkContext {
   readonly dictionaries: readonly IpcFrame[];
 }
 
+/** Options of {@link ShardRechunker.rechunk}. */
+export interface RechunkOptions {
+  readonly signal?: AbortSignal | undefined;
+  /**
+   * The caller never touches `batch` again and its bytes live in a buffer of their own
+   * (a received gRPC message): a thread pool may move that buffer instead of copying it.
+   */
+  readonly transfer?: boolean | undefined;
+}
+
 /** Splits one oversized record batch message into record batch messages that each fit the limit. */
 export interface ShardRechunker {
   /**
@@ -39,7 +49,12 @@ export interface ShardRechunker {
    * order, each encoding to at most `maxMessageBytes` as FlightData.
    * @throws InvalidShardStreamError when the batch does not decode.
    */
-  rechunk(context: RechunkContext, batch: IpcFrame, maxMessageBytes: number, signal?: AbortSignal): Promise<IpcFrame[]>;
+  rechunk(
+    context: RechunkContext,
+    batch: IpcFrame,
+    maxMessageBytes: number,
+    options?: RechunkOptions,
+  ): Promise<IpcFrame[]>;
 }
 
 /** Options of {@link ShardWriter.create}. */
@@ -61,6 +76,8 @@ export interface ShardWriterOptions {
   readonly trimHeaderPadding?: boolean | undefined;
   /** Used for record batches over `maxMessageBytes`; without one they are rejected. */
   readonly rechunker?: ShardRechunker | undefined;
+  /** Frames come from the network and are not reused by the caller (see RechunkOptions.transfer). */
+  readonly framesOwned?: boolean | undefined;
 }
 
 /** A finished (fsynced, closed, not yet renamed) shard file. */
@@ -180,13 +197,17 @@ export class ShardWriter {
         `record batch of ${frame.header.byteLength + frame.body.byteLength} bytes exceeds the ${this.#options.maxMessageBytes}-byte message limit`,
       );
     }
+    const original = inspectIpcHeader(frame.header).rows;
     const dictionaries = await this.#readDictionaries();
     const limit = this.#options.maxMessageBytes - RECHUNK_SLACK_BYTES;
     const pieces = await rechunker.rechunk(
       { schemaHeader: this.#schemaHeader as Uint8Array, dictionaries },
       frame,
       limit,
-      signal,
+      {
+        signal,
+        transfer: this.#options.framesOwned === true,
+      },
     );
     let rows = 0;
     for (const piece of pieces) {
@@ -197,7 +218,6 @@ export class ShardWriter {
       rows += info.rows;
       await this.#append(piece, info);
     }
-    const original = inspectIpcHeader(frame.header).rows;
     if (rows !== original) {
       throw new InvalidShardStreamError(`re-chunking produced ${rows} rows from a batch of ${original}`);
     }

@@ -55,17 +55,18 @@ export async function executeCpuTask(task: CpuTask): Promise<CpuTaskResult> {
       };
     }
     case "rechunk-batch": {
-      const parts = unpackBytes(task.messages);
-      if (parts.length < 3 || parts.length % 2 !== 1) {
-        throw new InvalidShardStreamError("rechunk-batch: expected schema, dictionary pairs and one batch");
+      const context = unpackBytes(task.context);
+      const batch = unpackBytes(task.batch);
+      if (context.length < 1 || context.length % 2 !== 1 || batch.length !== 2) {
+        throw new InvalidShardStreamError("rechunk-batch: expected a schema, dictionary pairs and one batch");
       }
-      const [schemaHeader, ...rest] = parts as [Uint8Array, ...Uint8Array[]];
+      const [schemaHeader, ...rest] = context as [Uint8Array, ...Uint8Array[]];
       const dictionaries = [];
-      for (let i = 0; i + 2 < rest.length; i += 2) {
+      for (let i = 0; i + 1 < rest.length; i += 2) {
         dictionaries.push({ header: rest[i] as Uint8Array, body: rest[i + 1] as Uint8Array });
       }
-      const batch = { header: rest[rest.length - 2] as Uint8Array, body: rest[rest.length - 1] as Uint8Array };
-      const frames = rechunkBatch(schemaHeader, dictionaries, batch, task.maxMessageBytes);
+      const frame = { header: batch[0] as Uint8Array, body: batch[1] as Uint8Array };
+      const frames = rechunkBatch(schemaHeader, dictionaries, frame, task.maxMessageBytes);
       return { kind: "frames", messages: packBytes(frames.flatMap((f) => [f.header, f.body])) };
     }
     case "parquet-to-ipc": {

@@ -22,11 +22,16 @@ export type CpuTask =
   /** SHA-256 of bytes (packed as one part). */
   | { readonly kind: "digest-bytes"; readonly bytes: PackedBytes }
   /**
-   * Split one record batch message under `maxMessageBytes`. `messages` packs, in order:
-   * the Schema header, then header and body of every dictionary message so far, then
-   * the batch's header and body.
+   * Split one record batch message under `maxMessageBytes`. `context` packs the Schema
+   * header, then header and body of every dictionary message so far; `batch` packs the
+   * batch's header and body (often the received gRPC message's own buffer, moved).
    */
-  | { readonly kind: "rechunk-batch"; readonly messages: PackedBytes; readonly maxMessageBytes: number }
+  | {
+      readonly kind: "rechunk-batch";
+      readonly context: PackedBytes;
+      readonly batch: PackedBytes;
+      readonly maxMessageBytes: number;
+    }
   /** Parquet file bytes (one part) to an Arrow IPC stream. */
   | { readonly kind: "parquet-to-ipc"; readonly parquet: PackedBytes; readonly batchRows: number | undefined }
   /** Compress bytes (one part). */
