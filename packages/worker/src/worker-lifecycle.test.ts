@@ -164,6 +164,15 @@ describe("worker lifecycle", () => {
     expect(await readdir(join(w.dataDir, "shards"))).toEqual([]);
   });
 
+  it("heartbeats on its own every third of its TTL, reporting its load", async () => {
+    const w = await bed.start("w1", { id: "ticking", heartbeatTtlMs: 300 });
+    const first = (await bed.registry.getWorker("ticking"))?.lastSeenAt as number;
+    bed.advance(50); // the registry's clock moves only when told to
+    await expect.poll(async () => (await bed.registry.getWorker("ticking"))?.lastSeenAt).toBeGreaterThan(first);
+    expect((await bed.registry.getWorker("ticking"))?.load).toBeGreaterThanOrEqual(0);
+    expect(w.worker.state).toBe("serving");
+  });
+
   it("drains: deregisters first, then stops", async () => {
     const w = await bed.start("w1", { id: "leaving" });
     expect(await bed.registry.getWorker("leaving")).not.toBeNull();
