@@ -50,6 +50,8 @@ interface ManifestFile {
 }
 
 const isString = (v: unknown): v is string => typeof v === "string";
+/** Shard ids name files: the same rule as identifiers.ts `checkShardId`. */
+const SHARD_ID = /^[A-Za-z0-9._:@-]{1,128}$/;
 const isCount = (v: unknown): v is number => typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
 const isCountOrNull = (v: unknown): boolean => v === null || isCount(v);
 
@@ -59,6 +61,9 @@ function checkEntry(value: unknown, where: string): ManifestEntry {
     typeof value === "object" &&
     value !== null &&
     isString(e["shardId"]) &&
+    SHARD_ID.test(e["shardId"]) &&
+    e["shardId"] !== "." &&
+    e["shardId"] !== ".." &&
     isString(e["dataset"]) &&
     isCount(e["version"]) &&
     isCount(e["index"]) &&

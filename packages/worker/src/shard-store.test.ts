@@ -201,6 +201,23 @@ describe("ShardStore", () => {
     await ShardStore.open(options());
     await writeFile(join(dir.path, "manifest.json"), "{ not json");
     await expect(ShardStore.open(options())).rejects.toBeInstanceOf(ManifestCorruptError);
+    const entry = {
+      shardId: "../../escape",
+      dataset: "d",
+      version: 1,
+      index: 0,
+      rows: 0,
+      bytes: 0,
+      digest: "sha256:00",
+      schema: "",
+      uploadId: null,
+      committed: true,
+      committedAt: null,
+      shardCount: 1,
+      storedAt: 0,
+    };
+    await writeFile(join(dir.path, "manifest.json"), JSON.stringify({ format: 1, workerId: "w", shards: [entry] }));
+    await expect(ShardStore.open(options())).rejects.toThrow(/malformed shard entry/);
   });
 
   it("deletes shards, and a delete during a write makes that write fail", async () => {
