@@ -43,6 +43,7 @@ const result: ClusterBenchResult = {
     apacheArrow: "21.2.0",
     gitRevision: "abc",
   },
+  loadAverage: { start: 1, end: 2 },
   cluster: { workers: 3, zones: ["a", "b", "c"], replicas: 2, registry: "redis" },
   flightInfo: [
     { shards: 1, planner: info(2, 400), reference: info(1, 800) },

@@ -13,6 +13,7 @@ export function renderClusterMarkdown(r: ClusterBenchResult): string {
     `# Cluster benchmark${r.quick ? " (quick run)" : ""}`,
     "",
     `Run ${r.startedAt}, ${f1(r.durationSeconds)} s. Machine: ${m.cpus} x ${m.cpuModel}, ${(m.totalMemoryBytes / 2 ** 30).toFixed(1)} GiB, ${m.os}; Node ${m.node}, pyarrow ${m.pyarrow}; git ${m.gitRevision}.`,
+    `Load average (1 min) ${f1(r.loadAverage.start)} at the start, ${f1(r.loadAverage.end)} at the end: other work shared the ${m.cpus} cores, which is why every figure comes with a reference measured in the same run.`,
     `Cluster: Redis + 1 planner + ${r.cluster.workers} workers in zones ${r.cluster.zones.join(", ")}, ${r.cluster.replicas} replicas, every process on this machine (loopback).`,
     "",
     "## GetFlightInfo",

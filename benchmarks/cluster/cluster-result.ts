@@ -21,6 +21,8 @@ export interface ClusterBenchResult {
   readonly startedAt: string;
   readonly durationSeconds: number;
   readonly machine: MachineInfo;
+  /** 1-minute load average at the start and at the end of the run (other work on the machine). */
+  readonly loadAverage: { readonly start: number; readonly end: number };
   readonly cluster: {
     readonly workers: number;
     readonly zones: readonly string[];

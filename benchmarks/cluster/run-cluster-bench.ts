@@ -8,6 +8,7 @@
  * clients read. Writes `<out>/<name>.json`, `.md` and `.svg`.
  */
 import { mkdir, rm, writeFile } from "node:fs/promises";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -94,6 +95,7 @@ async function uploadThroughPlanner(uri: string, dataset: string, bytes: number)
 
 async function main(): Promise<void> {
   const startedAt = new Date();
+  const loadAtStart = loadavg()[0] ?? 0;
   const workDir = join(REPO_ROOT, "benchmarks/.work/cluster", String(process.pid));
   await mkdir(workDir, { recursive: true });
   const started: BenchProcess[] = [];
@@ -218,6 +220,7 @@ async function main(): Promise<void> {
       startedAt: startedAt.toISOString(),
       durationSeconds: (Date.now() - startedAt.getTime()) / 1000,
       machine: machineInfo(python, REPO_ROOT),
+      loadAverage: { start: loadAtStart, end: loadavg()[0] ?? 0 },
       cluster: { workers: workers.length, zones: ZONES, replicas: 2, registry: "redis" },
       flightInfo,
       ingest: {
