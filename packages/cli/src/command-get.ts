@@ -25,6 +25,7 @@ export interface GetSummary {
   readonly failovers: number;
 }
 
+/** Command `get`: read a dataset to a file or the terminal; throws CliError/FlightError (one line, exit 1 or 2). */
 export const getCommand: CommandSpec = {
   name: "get",
   summary: "read a dataset: write it to a file (--out) or print its first rows",

@@ -5,6 +5,7 @@ import type { CommandSpec } from "./command.js";
 import { datasetArgument } from "./dataset-argument.js";
 import { withPlannerSession } from "./planner-session.js";
 
+/** Command `ls`: list datasets or describe one; throws CliError/FlightError. */
 export const lsCommand: CommandSpec = {
   name: "ls",
   summary: "list datasets, or show one dataset's shards and replicas",

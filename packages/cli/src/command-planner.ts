@@ -13,6 +13,7 @@ import {
   untilAborted,
 } from "./server-runtime.js";
 
+/** Command `planner`: run one planner until SIGTERM/SIGINT, then drain; throws CliError CLI_START_FAILED when it cannot start. */
 export const plannerCommand: CommandSpec = {
   name: "planner",
   summary: "run a planner: GetFlightInfo, uploads, catalog actions, repair (stateless; run several behind one address)",

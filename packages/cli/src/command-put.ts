@@ -21,6 +21,7 @@ export interface PutSummary {
   readonly result: unknown;
 }
 
+/** Command `put`: upload a table file through the planner; throws CliError (bad file, unreachable planner) or FlightError (refused upload). */
 export const putCommand: CommandSpec = {
   name: "put",
   summary: "upload an Arrow IPC, Feather or Parquet file as a dataset (through the planner)",

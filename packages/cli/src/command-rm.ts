@@ -4,6 +4,7 @@ import type { CommandSpec } from "./command.js";
 import { datasetArgument } from "./dataset-argument.js";
 import { withPlannerSession } from "./planner-session.js";
 
+/** Command `rm`: drop a dataset; throws FlightError NOT_FOUND for an unknown dataset. */
 export const rmCommand: CommandSpec = {
   name: "rm",
   summary: "drop a dataset (all its versions); workers delete the shard files",

@@ -4,6 +4,7 @@ import { recordsOf, renderStatus } from "./cluster-views.js";
 import type { CommandSpec } from "./command.js";
 import { withPlannerSession } from "./planner-session.js";
 
+/** Command `status`: the cluster's workers, zones, datasets and under-replicated shards. */
 export const statusCommand: CommandSpec = {
   name: "status",
   summary: "show workers (zone, load, shards held), datasets with replicas, and under-replicated shards",

@@ -29,6 +29,7 @@ import { WORKER_OPTIONS, workerFlags } from "./worker-flags.js";
 /** Default shard target of `up`: small enough that the demo dataset spans several shards. */
 const UP_SHARD_TARGET_BYTES = 8 * 1024 * 1024;
 
+/** Command `up`: a local cluster until SIGTERM/SIGINT, then drain; throws CliError CLI_START_FAILED when a process cannot start. */
 export const upCommand: CommandSpec = {
   name: "up",
   summary: "start a local cluster (planner + workers in zones) with a demo dataset, and serve until interrupted",

@@ -18,6 +18,7 @@ import {
 } from "./server-runtime.js";
 import { WORKER_OPTIONS, workerFlags } from "./worker-flags.js";
 
+/** Command `worker`: run one worker until SIGTERM/SIGINT, then deregister and drain; throws CliError CLI_START_FAILED when it cannot start. */
 export const workerCommand: CommandSpec = {
   name: "worker",
   summary: "run a worker: stores shards on local disk, serves DoGet, takes DoPut, heartbeats into the registry",
