@@ -58,7 +58,17 @@ const runtime: CommandSpec = {
     throw new CliError("CLI_UNREACHABLE", "cannot reach grpc+tcp://127.0.0.1:1: connection refused");
   },
 };
-const commands = [echo, failing, runtime];
+const waiting: CommandSpec = {
+  name: "wait",
+  summary: "waits for the signal, then fails",
+  positionals: [],
+  options: {},
+  async run(_args, { signal }) {
+    await new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }));
+    signal.throwIfAborted();
+  },
+};
+const commands = [echo, failing, runtime, waiting];
 const signal = new AbortController().signal;
 
 describe("runCli", () => {
@@ -72,7 +82,7 @@ describe("runCli", () => {
   });
 
   it.each([
-    [["nope"], 'unknown command "nope"; commands: echo, fail, runtime'],
+    [["nope"], 'unknown command "nope"; commands: echo, fail, runtime, wait'],
     [["--port", "1"], 'expected a command before option "--port"'],
     [["echo"], "missing <first>"],
     [["echo", "a", "b", "c"], 'unexpected argument "c"'],
@@ -105,6 +115,15 @@ describe("runCli", () => {
     expect(await runCli(["runtime", "--verbose"], c.io, signal, commands)).toBe(1);
     expect(c.err().split("\n")[0]).toBe("flight-cluster: cannot reach grpc+tcp://127.0.0.1:1: connection refused");
     expect(c.err()).toContain("at ");
+  });
+
+  it("reports an interrupted command as such, exit 130", async () => {
+    const c = capture();
+    const controller = new AbortController();
+    const running = runCli(["wait"], c.io, controller.signal, commands);
+    controller.abort(new Error("received SIGINT"));
+    expect(await running).toBe(130);
+    expect(c.err()).toBe("flight-cluster: interrupted\n");
   });
 
   it("prints help for the program and for each command", async () => {

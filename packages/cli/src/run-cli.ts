@@ -7,6 +7,9 @@ import { describeError, EXIT_USAGE, exitCodeOf, usageError } from "./cli-error.j
 import { type CliIo, type CommandSpec, parseCommandLine } from "./command.js";
 import { formatCommandHelp, formatProgramHelp, PROGRAM } from "./help-text.js";
 
+/** Exit code of a client command stopped by SIGINT/SIGTERM (128 + SIGINT). */
+export const EXIT_INTERRUPTED = 130;
+
 /** The package version printed by `--version`. */
 export const CLI_VERSION = "0.1.0";
 
@@ -16,7 +19,8 @@ export const CLI_VERSION = "0.1.0";
  * @param io where output goes.
  * @param signal aborted on SIGINT/SIGTERM: commands stop (servers drain) and return.
  * @param commands the commands offered.
- * @returns the process exit code: 0 success, 1 run-time failure, 2 usage error.
+ * @returns the process exit code: 0 success, 1 run-time failure, 2 usage error, 130 when a
+ *   command failed because `signal` aborted it (servers drain and return 0 instead).
  */
 export async function runCli(
   argv: readonly string[],
@@ -56,6 +60,11 @@ export async function runCli(
     await spec.run(args, { io, signal, verbose });
     return 0;
   } catch (error) {
+    if (signal.aborted) {
+      // Interrupted (SIGINT/SIGTERM): whatever failed afterwards is a consequence, not the cause.
+      io.stderr.write(`${PROGRAM}: interrupted\n`);
+      return EXIT_INTERRUPTED;
+    }
     io.stderr.write(`${PROGRAM}: ${describeError(error)}\n`);
     if (verbose && error instanceof Error && error.stack !== undefined) {
       io.stderr.write(`${error.stack}\n`);
