@@ -299,5 +299,5 @@ describe("up", () => {
       const exit = await up.stop({ graceMs: 30_000 });
       expect(exit, up.diagnostics()).toEqual({ code: 0, signal: null });
     }
-  });
+  }, 300_000);
 });

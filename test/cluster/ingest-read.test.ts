@@ -103,7 +103,7 @@ describe("reading what pyarrow put", () => {
     expect(result.replicas_identical).toBe(true);
     expect(result.equal).toBe(true);
     expect(result.total_bytes).toBeGreaterThan(0);
-  });
+  }, 120_000);
 
   it.each(["a", "b"])("lists the replica in the caller's zone (%s) first", async (zone) => {
     const info = await py<{ ok: boolean; value: { endpoints: EndpointJson[] } }>([
@@ -341,7 +341,7 @@ describe("interrupted upload", () => {
     const info = await py<Attempt>(["info", "--uri", cluster.plannerUri, "--dataset", "issue3/aborted"]);
     expect(info).toMatchObject({ ok: false, error_class: "ArrowKeyError" });
     expect(cluster.deadProcesses()).toEqual([]);
-  });
+  }, 180_000);
 });
 
 describe("planner restart", () => {
@@ -353,5 +353,5 @@ describe("planner restart", () => {
     expect(result.replicas_identical).toBe(true);
     expect(result.endpoints.every((e) => e.locations.length === 2)).toBe(true);
     expect(cluster.deadProcesses()).toEqual([]);
-  });
+  }, 120_000);
 });

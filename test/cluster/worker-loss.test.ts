@@ -147,7 +147,7 @@ describe("worker loss", () => {
     expect(after.equal).toBe(true);
     const status = await cliJson<{ underReplicated: unknown[] }>(["status", cluster.plannerUri]);
     expect(status.underReplicated).toEqual([]);
-  });
+  }, 180_000);
 });
 
 describe("registry data loss", () => {
@@ -170,5 +170,5 @@ describe("registry data loss", () => {
     expect(result.replicas_identical).toBe(true);
     expect(result.endpoints.every((e) => e.locations.length === 2)).toBe(true);
     expect(cluster.deadProcesses()).toEqual([]);
-  });
+  }, 120_000);
 });
