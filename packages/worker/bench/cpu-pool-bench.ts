@@ -63,8 +63,9 @@ function readShardBatch(rows: number): RecordBatch {
 }
 
 /**
- * Let the loop-delay sampler fire once more after the measured work, so that a loop
- * blocked until the very end is still recorded (the sampler's late timer is the sample).
+ * Give the loop-delay sampler a few ticks: before measured work (it measures only from
+ * its first tick on) and after it (a loop blocked until the very end is recorded by the
+ * sampler's late tick).
  */
 function settle(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 20));
@@ -193,6 +194,7 @@ async function digestRun(mode: Mode, path: string): Promise<{ mode: Mode; second
     await pool.digestBytes(new Uint8Array(8)); // start the thread outside the measurement
     const h = monitorEventLoopDelay({ resolution: 1 });
     h.enable();
+    await settle(); // the sampler only measures from its first tick on
     const started = performance.now();
     if (mode === "pool") await pool.digestFile(path);
     else await sha256File(path);
@@ -222,6 +224,7 @@ async function cpuWorkRun(mode: Mode): Promise<{ mode: Mode; seconds: number; lo
     await pool.digestBytes(new Uint8Array(8)); // start the thread outside the measurement
     const h = monitorEventLoopDelay({ resolution: 1 });
     h.enable();
+    await settle(); // the sampler only measures from its first tick on
     const started = performance.now();
     // Two at a time, as two concurrent uploads would.
     const one = async (): Promise<void> => {
