@@ -75,18 +75,32 @@ function panel(
     readonly label: string;
     readonly bars: ReadonlyArray<{ readonly value: number; readonly color: string }>;
   }>,
+  scale: "linear" | "log" = "linear",
 ): string[] {
   const width = 290;
   const top = 70;
   const bottom = HEIGHT - 50;
-  const max = Math.max(1e-9, ...groups.flatMap((g) => g.bars.map((b) => b.value)));
-  const step = niceStep(max, 5);
-  const axisMax = Math.ceil(max / step) * step;
-  const y = (v: number): number => bottom - ((bottom - top) * v) / axisMax;
+  const values = groups.flatMap((g) => g.bars.map((b) => b.value)).filter((v) => v > 0);
+  const max = Math.max(1e-9, ...values);
   const out = [
     `<text x="${x0 + width / 2}" y="${top - 24}" text-anchor="middle" font-weight="bold">${escapeXml(title)}</text>`,
   ];
-  for (let tick = 0; tick <= axisMax + step / 1e6; tick += step) {
+  let y: (v: number) => number;
+  const ticks: number[] = [];
+  if (scale === "log") {
+    // Powers of ten from below the smallest value to above the largest.
+    const low = 10 ** Math.floor(Math.log10(Math.min(max, ...values)));
+    const high = 10 ** Math.ceil(Math.log10(max));
+    const span = Math.max(1e-9, Math.log10(high) - Math.log10(low));
+    y = (v) => bottom - ((bottom - top) * (Math.log10(Math.max(v, low)) - Math.log10(low))) / span;
+    for (let tick = low; tick <= high * 1.0001; tick *= 10) ticks.push(tick);
+  } else {
+    const step = niceStep(max, 5);
+    const axisMax = Math.ceil(max / step) * step;
+    y = (v) => bottom - ((bottom - top) * v) / axisMax;
+    for (let tick = 0; tick <= axisMax + step / 1e6; tick += step) ticks.push(tick);
+  }
+  for (const tick of ticks) {
     out.push(
       `<line x1="${x0 + 40}" x2="${x0 + width}" y1="${y(tick).toFixed(1)}" y2="${y(tick).toFixed(1)}" stroke="#e0e0e0"/>`,
     );
@@ -130,7 +144,7 @@ export function renderClusterChart(r: ClusterBenchResult): string {
     ...panel(
       10,
       "GetFlightInfo p50 / p99 latency",
-      "ms",
+      "ms (log scale)",
       r.flightInfo.map((x) => ({
         label: `${x.shards} shard${x.shards === 1 ? "" : "s"}`,
         bars: [
@@ -139,6 +153,7 @@ export function renderClusterChart(r: ClusterBenchResult): string {
           { value: x.reference.latency.p50Ms, color: colors.reference },
         ],
       })),
+      "log",
     ),
     ...panel(330, "Ingest throughput (median)", "MB/s", [
       { label: "through planner", bars: [{ value: r.ingest.planner.medianMBps, color: colors.planner }] },
