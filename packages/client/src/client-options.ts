@@ -95,6 +95,14 @@ export interface FetchOptions {
   readonly firstResponseTimeoutMs?: number;
   /** DoGet attempts per endpoint, over all its locations. Default 4. */
   readonly maxAttempts?: number;
+  /**
+   * How a retry after a mid-stream failure skips the batches already delivered:
+   * `"acknowledged"` (default) sends `x-flight-cluster-skip-batches` and lets the server
+   * skip when it acknowledges the header (else the client skips); `"client"` never sends
+   * the header and always skips on the client (for servers that honour the header without
+   * acknowledging it; costs re-sending the skipped batches).
+   */
+  readonly resume?: ResumeMode;
   /** Renew tickets near their `expiration_time` with RenewFlightEndpoint. Default true. */
   readonly renew?: boolean;
   /**
@@ -115,6 +123,9 @@ export interface FetchOptions {
   readonly onEvent?: (event: FetchEvent) => void;
 }
 
+/** How a resumed DoGet skips the batches already delivered (see {@link FetchOptions.resume}). */
+export type ResumeMode = "acknowledged" | "client";
+
 /** {@link FetchOptions} validated and filled in (`ordered` stays undefined: decided by the FlightInfo). */
 export interface ResolvedFetchOptions {
   readonly signal: AbortSignal | undefined;
@@ -124,6 +135,7 @@ export interface ResolvedFetchOptions {
   readonly byteBudget: number;
   readonly firstResponseTimeoutMs: number;
   readonly maxAttempts: number;
+  readonly resume: ResumeMode;
   readonly renew: boolean;
   readonly renewBeforeMs: number | undefined;
   readonly verifyRows: boolean;
@@ -264,6 +276,10 @@ export function resolveFetchOptions(options: FetchOptions, client: ResolvedClust
       throw new ClientError("CLIENT_INVALID_OPTIONS", "option columns must be a non-empty array of column names");
     }
   }
+  const resume = options.resume ?? "acknowledged";
+  if (resume !== "acknowledged" && resume !== "client") {
+    throw new ClientError("CLIENT_INVALID_OPTIONS", 'option resume must be "acknowledged" or "client"');
+  }
   if (options.ordered !== undefined && typeof options.ordered !== "boolean") {
     throw new ClientError("CLIENT_INVALID_OPTIONS", "option ordered must be a boolean");
   }
@@ -275,6 +291,7 @@ export function resolveFetchOptions(options: FetchOptions, client: ResolvedClust
     byteBudget: integer("byteBudget", options.byteBudget, 64 * MiB, 1, 2 ** 46),
     firstResponseTimeoutMs: integer("firstResponseTimeoutMs", options.firstResponseTimeoutMs, 30_000, 0, 86_400_000),
     maxAttempts: integer("maxAttempts", options.maxAttempts, 4, 1, 1000),
+    resume,
     renew: bool("renew", options.renew, true),
     renewBeforeMs: optionalInteger("renewBeforeMs", options.renewBeforeMs, 1, 86_400_000),
     verifyRows: bool("verifyRows", options.verifyRows, true),

@@ -201,7 +201,8 @@ async function attemptRead(
   let rows = 0;
   let reader: FlightStreamReader | undefined;
   try {
-    const headers = skip > 0 ? { ...ctx.headers, [SKIP_BATCHES_HEADER]: String(skip) } : ctx.headers;
+    const askServer = skip > 0 && options.resume === "acknowledged";
+    const headers = askServer ? { ...ctx.headers, [SKIP_BATCHES_HEADER]: String(skip) } : ctx.headers;
     reader = pooled.observer.observe(
       {
         receivedHeaders(received) {
@@ -217,7 +218,7 @@ async function attemptRead(
       const frame = await reader.readFrame();
       onAnswer();
       if (toSkip === undefined) {
-        toSkip = skip > 0 && acknowledged !== String(skip) ? skip : 0;
+        toSkip = skip > 0 && !(askServer && acknowledged === String(skip)) ? skip : 0;
         if (skip > 0) {
           ctx.progress.emit({
             kind: "resume",
