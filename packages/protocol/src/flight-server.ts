@@ -10,6 +10,7 @@ import { DEFAULT_MAX_MESSAGE_BYTES } from "./flight-data.js";
 import { FlightError, FlightInvalidArgumentError, FlightUnavailableError, StatusCode } from "./flight-error.js";
 import type { Location } from "./flight-messages.js";
 import { type FlightServerHandlers, runRpc } from "./flight-server-handlers.js";
+import { HTTP2_DEFAULT_WINDOW_BYTES, HTTP2_MAX_WINDOW_BYTES } from "./grpc-server-window.js";
 import { createGrpcServer, type GrpcServerHandle, type ServerCallAdapter } from "./grpc-service.js";
 import { formatHost, parseLocation } from "./location.js";
 import { consoleLogger, type FlightLogger } from "./logger.js";
@@ -34,9 +35,30 @@ export interface FlightServerOptions {
   readonly maxSendMessageBytes?: number;
   /** Upper bound for FlightData messages the server encodes (batches are sliced). Default: 2 MiB. */
   readonly maxMessageBytes?: number;
+  /**
+   * HTTP/2 receive window in bytes, per stream (SETTINGS_INITIAL_WINDOW_SIZE, advertised
+   * in the server's first SETTINGS frame) and per connection, for every connection the
+   * server accepts: how much a client may send before the server grants more. It paces
+   * uploads (DoPut, the client half of DoExchange): with HTTP/2's 64 KiB default each
+   * stream waits a round trip and an event-loop turn of the server every 64 KiB.
+   *
+   * Memory stays bounded: the server reads a stream only as its handler pulls messages,
+   * so a slow handler makes HTTP/2 buffer at most this many bytes per stream (a server
+   * with N uploads in progress may hold N times this; cap N with the grpc-js option
+   * `grpc.max_concurrent_streams` if needed). The connection window is consumed as data
+   * arrives and bounds bytes in flight, not memory.
+   *
+   * An integer from 65,535 (HTTP/2's default: leaves grpc-js's settings untouched) to
+   * 2^31-1. Default: 16 MiB. Set through private fields of grpc-js 1.14; if they are not
+   * as expected the server logs one warning and runs with HTTP/2's defaults.
+   */
+  readonly receiveWindowBytes?: number;
   /** Extra grpc-js server options. */
   readonly grpcOptions?: Readonly<Record<string, string | number>>;
 }
+
+/** Default {@link FlightServerOptions.receiveWindowBytes}: 16 MiB. */
+export const DEFAULT_RECEIVE_WINDOW_BYTES = 16 * 1024 * 1024;
 
 /** Validated, filled-in {@link FlightServerOptions}. */
 export interface ResolvedFlightServerOptions {
@@ -47,6 +69,7 @@ export interface ResolvedFlightServerOptions {
   readonly maxReceiveMessageBytes: number;
   readonly maxSendMessageBytes: number;
   readonly maxMessageBytes: number;
+  readonly receiveWindowBytes: number;
   readonly grpcOptions: Readonly<Record<string, string | number>>;
 }
 
@@ -70,6 +93,16 @@ export function resolveFlightServerOptions(options: FlightServerOptions = {}): R
   if (maxMessageBytes > maxSendMessageBytes) {
     throw new FlightInvalidArgumentError("maxMessageBytes must not exceed maxSendMessageBytes");
   }
+  const receiveWindowBytes = options.receiveWindowBytes ?? DEFAULT_RECEIVE_WINDOW_BYTES;
+  if (
+    !Number.isInteger(receiveWindowBytes) ||
+    receiveWindowBytes < HTTP2_DEFAULT_WINDOW_BYTES ||
+    receiveWindowBytes > HTTP2_MAX_WINDOW_BYTES
+  ) {
+    throw new FlightInvalidArgumentError(
+      `receiveWindowBytes must be an integer from ${HTTP2_DEFAULT_WINDOW_BYTES} to ${HTTP2_MAX_WINDOW_BYTES}, got ${receiveWindowBytes}`,
+    );
+  }
   return {
     auth: options.auth,
     middleware: Object.entries(options.middleware ?? {}),
@@ -78,6 +111,7 @@ export function resolveFlightServerOptions(options: FlightServerOptions = {}): R
     maxReceiveMessageBytes,
     maxSendMessageBytes,
     maxMessageBytes,
+    receiveWindowBytes,
     grpcOptions: options.grpcOptions ?? {},
   };
 }
@@ -125,6 +159,12 @@ export class FlightServer {
         maxReceiveMessageBytes: this.#options.maxReceiveMessageBytes,
         maxSendMessageBytes: this.#options.maxSendMessageBytes,
         grpcOptions: this.#options.grpcOptions,
+        receiveWindowBytes: this.#options.receiveWindowBytes,
+        warn: (message, fields) => {
+          const logger = this.#options.logger;
+          if (logger.warn !== undefined) logger.warn(message, fields);
+          else logger.error(message, fields);
+        },
       },
       (call) => this.#dispatch(call),
     );

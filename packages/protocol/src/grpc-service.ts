@@ -28,6 +28,7 @@ import * as grpc from "@grpc/grpc-js";
 import type { IncomingHeaders, OutgoingHeaders } from "./call-options.js";
 import { createFlightError, type FlightError, StatusCode } from "./flight-error.js";
 import { cancelledError, DrainWaiter, MessageQueue } from "./grpc-message-queue.js";
+import { applyServerReceiveWindow, type WindowWarning } from "./grpc-server-window.js";
 import { fromMetadata, toGrpcStatus, toMetadata } from "./grpc-status.js";
 import { pemToBuffer, type ServerTlsOptions } from "./tls-options.js";
 
@@ -200,6 +201,13 @@ export interface GrpcServerSettings {
   readonly maxSendMessageBytes: number;
   /** Extra grpc-js server options (numbers or strings), applied last. */
   readonly grpcOptions: Readonly<Record<string, string | number>>;
+  /**
+   * HTTP/2 per-stream and connection receive window of every accepted session, bytes
+   * (65,535..2^31-1; 65,535 leaves grpc-js untouched). See grpc-server-window.ts.
+   */
+  readonly receiveWindowBytes: number;
+  /** Where a failure to apply the window is reported (once per server). */
+  readonly warn: WindowWarning;
 }
 
 /** The transport half of a FlightServer. */
@@ -222,6 +230,7 @@ export function createGrpcServer(
     "grpc.max_send_message_length": settings.maxSendMessageBytes,
     ...settings.grpcOptions,
   });
+  const receiveWindow = applyServerReceiveWindow(server, settings.receiveWindowBytes, settings.warn);
   for (const method of Object.values(FlightMethod)) {
     const handler: grpc.handleBidiStreamingCall<Uint8Array, Uint8Array> = (stream) => {
       dispatch(new GrpcServerCall(method, stream));
@@ -249,7 +258,10 @@ export function createGrpcServer(
                 cause: error,
               }),
             );
-          } else resolve(port);
+          } else {
+            receiveWindow.afterBind();
+            resolve(port);
+          }
         });
       });
     },

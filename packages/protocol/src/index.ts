@@ -21,6 +21,7 @@ export * from "./flight-data-encoder.js";
 export * from "./flight-error.js";
 export * from "./flight-messages.js";
 export {
+  DEFAULT_RECEIVE_WINDOW_BYTES,
   FlightServer,
   type FlightServerOptions,
   type FlightServerState,
