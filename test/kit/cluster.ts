@@ -13,6 +13,7 @@ import { type ChildHandle, type ProcessExit, startProcess } from "./process.js";
 import { REPO_ROOT } from "./python.js";
 import { type RedisServer, startRedisServer } from "./redis-server.js";
 
+/** The command helpers (see cluster-commands.ts). */
 export { CLI_MAIN, type CommandResult, lastJson, runCli, runPython, waitFor } from "./cluster-commands.js";
 
 /** Matches a ready line and captures the gRPC URI in it. */
