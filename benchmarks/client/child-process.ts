@@ -163,36 +163,6 @@ export async function startChild(spec: ChildSpec): Promise<BenchChild> {
   };
 }
 
-/**
- * Runs a client program that prints its ready line, then one JSON line `{"event": "result", ...}`,
- * and exits 0. Resolves with the result's fields.
- * @throws Error (with stderr) when it fails, exits without a result or exceeds `timeoutMs` (then it is killed).
- */
-export async function runForResult(
-  name: string,
-  command: string,
-  args: readonly string[],
-  timeoutMs: number,
-): Promise<Record<string, unknown>> {
-  const child = await startChild({ name, command, args, readyTimeoutMs: timeoutMs });
-  try {
-    const result = await child.nextEvent("result", timeoutMs);
-    let timer: NodeJS.Timeout | undefined;
-    const code = await Promise.race([
-      child.exited,
-      new Promise<"hung">((resolve) => {
-        timer = setTimeout(() => resolve("hung"), 15_000);
-      }),
-    ]);
-    clearTimeout(timer);
-    if (code === "hung") throw new Error(`${name} did not exit within 15 s of its result (a leaked handle?)`);
-    if (code !== 0) throw new Error(`${name} exited with status ${code} after its result`);
-    return result;
-  } finally {
-    await child.stop(2_000);
-  }
-}
-
 /** A port that was free on 127.0.0.1 a moment ago. */
 export async function freePort(): Promise<number> {
   const server = createServer();
@@ -218,5 +188,20 @@ export function cpuSecondsOf(pid: number): number {
     return (Number(fields[11]) + Number(fields[12])) / 100; // USER_HZ is 100 on Linux.
   } catch {
     return 0;
+  }
+}
+
+/**
+ * Peak resident set size of the live process `pid` since it last exec'd (VmHWM in
+ * /proc/<pid>/status), bytes; undefined when it is gone or /proc is not there. Unlike
+ * `getrusage().ru_maxrss` inside the child, it does not inherit the spawning process's
+ * RSS across fork and exec.
+ */
+export function peakRssBytesOf(pid: number): number | undefined {
+  try {
+    const match = /^VmHWM:\s+(\d+)\s+kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return match === null ? undefined : Number(match[1]) * 1024;
+  } catch {
+    return undefined;
   }
 }

@@ -100,7 +100,7 @@ export function renderClientChart(result: ClientBenchResult): string {
     );
   }
   body.push(
-    `<text x="${MARGIN.left}" y="${height - 10}" font-size="11" fill="#555">${escapeXml(`${result.startedAt}, ${result.machine.cpus} x ${result.machine.cpuModel}, Node ${result.machine.node}, pyarrow ${result.machine.pyarrow}; ${result.method.timedPasses} timed passes per scenario`)}</text>`,
+    `<text x="${MARGIN.left}" y="${height - 10}" font-size="11" fill="#555">${escapeXml(`${result.startedAt}, ${result.machine.cpus} x ${result.machine.cpuModel}, Node ${result.machine.node}, pyarrow ${result.machine.pyarrow}; bars are medians (timed passes: ${result.method.timedPasses})`)}</text>`,
   );
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif">`,

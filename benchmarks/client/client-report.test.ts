@@ -13,6 +13,9 @@ describe("client benchmark report", () => {
     const md = renderClientMarkdown(resultOf(runs));
     expect(md).toContain("| 20 ms | 8 x 8 MiB | 5.00 x | 6.00 x | 2.00 x | n/a |");
     expect(md).toContain("| 0 ms | 8 x 8 MiB | 1.50 x | 2.00 x | 1.10 x | 1.20 x |");
+    // Every pass of a scenario took the same time here, so the fastest-pass table repeats the medians.
+    expect(md.split("| 20 ms | 8 x 8 MiB | 5.00 x | 6.00 x | 2.00 x | n/a |")).toHaveLength(3);
+    expect(md).toContain("3 timed passes per scenario");
     expect(md).toMatch(/\(a\) >= 4 x \(b\), 20 ms, 8 endpoints, 8 MiB shards: 5\.00 x \(target 4 x\): \*\*met\*\*/);
     expect(md).toMatch(/\(a\) >= \(b\), no latency, 8 MiB shards: 1\.50 x \(target 1 x\): \*\*met\*\*/);
     expect(md).toContain("### 8 x 8 MiB, 20 ms added per location (one way)");

@@ -4,26 +4,33 @@ import {
   checkTargets,
   type RunFigures,
   type ScenarioId,
+  type ScenarioRun,
   summarizeScenario,
 } from "./client-result.js";
-import type { ScenarioOutput } from "./scenario-output.js";
+import type { ScenarioPass } from "./scenario-output.js";
 
-/** A scenario output whose passes took `seconds` each, over 8 endpoints of 1 MB. */
-export function output(seconds: readonly number[], checksum = "abc"): ScenarioOutput {
+/** Passes of 8 endpoints (8,000 rows, 8 MB) that took `seconds` each, using half a core and waiting a quarter. */
+export function passes(seconds: readonly number[], checksum = "abc"): ScenarioPass[] {
+  return seconds.map((s) => ({
+    seconds: s,
+    rows: 8_000,
+    bytes: 8_000_000,
+    batches: 8,
+    endpoints: 8,
+    locations: { "grpc+tcp://127.0.0.1:1": 4, "grpc+tcp://127.0.0.1:2": 4 },
+    checksum,
+    cpuSeconds: s / 2,
+    runQueueWaitSeconds: s / 4,
+  }));
+}
+
+/** A scenario run over `passes(seconds)`. */
+export function scenarioRun(seconds: readonly number[], checksum = "abc", clusterCpuSeconds = 1): ScenarioRun {
   return {
-    event: "result",
-    passes: seconds.map((s) => ({
-      seconds: s,
-      rows: 8_000,
-      bytes: 8_000_000,
-      batches: 8,
-      endpoints: 8,
-      locations: { "grpc+tcp://127.0.0.1:1": 4, "grpc+tcp://127.0.0.1:2": 4 },
-      checksum,
-    })),
-    cpuSeconds: seconds.reduce((a, b) => a + b, 0) / 2,
+    passes: passes(seconds, checksum),
+    clusterCpuSeconds,
+    proxyCpuSeconds: clusterCpuSeconds / 4,
     maxRssBytes: 100 * 1024 * 1024,
-    runQueueWaitSeconds: seconds.reduce((a, b) => a + b, 0) / 4,
   };
 }
 
@@ -36,16 +43,10 @@ export function runOf(delayMs: number, times: Partial<Record<ScenarioId, number>
     endpoints: 8,
     rows: 8_000,
     bytes: 8_000_000,
+    passes: 3,
     loadBefore: 1,
     loadAfter: 2,
-    scenarios: Object.entries(times).map(([id, s]) =>
-      summarizeScenario(id as ScenarioId, {
-        output: output([s, s, s]),
-        clusterCpuSeconds: 1,
-        wallSeconds: 4,
-        passesRun: 4,
-      }),
-    ),
+    scenarios: Object.entries(times).map(([id, s]) => summarizeScenario(id as ScenarioId, scenarioRun([s, s, s]))),
   };
 }
 
@@ -71,7 +72,7 @@ export function resultOf(runs: readonly RunFigures[]): ClientBenchResult {
       endpoints: 8,
       replicas: 1,
       warmupPasses: 1,
-      timedPasses: 3,
+      timedPasses: "3 per scenario",
       delaysMs: [...new Set(runs.map((r) => r.delayMs))],
       shardMiB: [8],
     },

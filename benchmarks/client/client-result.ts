@@ -3,7 +3,7 @@
  * functions that derive them from the scenario processes' passes: medians, ratios and
  * the issue's targets.
  */
-import type { ScenarioOutput } from "./scenario-output.js";
+import type { ScenarioPass } from "./scenario-output.js";
 
 /** The scenarios, in report order. */
 export const SCENARIOS = [
@@ -37,9 +37,11 @@ export interface ScenarioFigures {
   readonly clientCpuMsPerPass: number;
   /** Seconds the client's threads waited for a CPU over the timed passes / their wall time. */
   readonly clientWaitPerWall: number;
-  /** CPU of the cluster's processes per pass (timed and warm-up), ms. */
+  /** CPU of the cluster's processes (workers, proxies, planner, Redis) per timed pass, ms. */
   readonly clusterCpuMsPerPass: number;
-  /** CPU seconds of the workers, their proxies, the planner and Redis while the scenario ran / its wall time. */
+  /** The delay proxies' part of `clusterCpuMsPerPass`, ms (a real network would not charge it to these cores). */
+  readonly proxyCpuMsPerPass: number;
+  /** CPU seconds of the workers, their proxies, the planner and Redis during the timed passes / their wall time. */
   readonly clusterCpuPerWall: number;
   /** Peak RSS of the client process, bytes. */
   readonly clientMaxRssBytes: number;
@@ -60,6 +62,8 @@ export interface RunFigures {
   readonly rows: number;
   /** FlightInfo total_bytes (stored shard bytes). */
   readonly bytes: number;
+  /** Timed passes of every scenario (after the warm-up round). */
+  readonly passes: number;
   /** 1-minute load average before and after the run's scenarios. */
   readonly loadBefore: number;
   readonly loadAfter: number;
@@ -102,7 +106,8 @@ export interface ClientBenchResult {
     readonly endpoints: number;
     readonly replicas: number;
     readonly warmupPasses: number;
-    readonly timedPasses: number;
+    /** How many timed passes each run took (the figure per run is in `runs[].passes`). */
+    readonly timedPasses: string;
     readonly delaysMs: readonly number[];
     readonly shardMiB: readonly number[];
   };
@@ -122,30 +127,33 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? upper : ((sorted[middle - 1] as number) + upper) / 2;
 }
 
-/** What the harness measured around one scenario process. */
+/** What the harness collected for one scenario in one run. */
 export interface ScenarioRun {
-  readonly output: ScenarioOutput;
-  /** CPU seconds of the cluster's processes while the scenario process ran. */
+  /** The timed passes, in run order (warm-up passes excluded). */
+  readonly passes: readonly ScenarioPass[];
+  /** CPU seconds of the cluster's processes summed over the timed passes. */
   readonly clusterCpuSeconds: number;
-  /** Wall time of the scenario process (start to exit), seconds. */
-  readonly wallSeconds: number;
-  /** Passes the process ran, warm-up included. */
-  readonly passesRun: number;
+  /** The part of `clusterCpuSeconds` used by the delay proxies. */
+  readonly proxyCpuSeconds: number;
+  /** Peak RSS of the scenario process, bytes. */
+  readonly maxRssBytes: number;
 }
 
 /**
- * The figures of one scenario from its process's output.
+ * The figures of one scenario from its timed passes.
  * @throws RangeError when there is no pass or a pass took no time.
  */
 export function summarizeScenario(id: ScenarioId, run: ScenarioRun): ScenarioFigures {
-  const passes = run.output.passes;
+  const passes = run.passes;
   if (passes.length === 0) throw new RangeError(`scenario ${id} has no timed pass`);
   if (passes.some((pass) => !(pass.seconds > 0))) throw new RangeError(`scenario ${id} has a pass that took no time`);
   const seconds = passes.map((pass) => pass.seconds);
   const mid = median(seconds);
-  const first = passes[0] as (typeof passes)[number];
-  const last = passes[passes.length - 1] as (typeof passes)[number];
-  const timedWall = seconds.reduce((sum, s) => sum + s, 0);
+  const first = passes[0] as ScenarioPass;
+  const last = passes[passes.length - 1] as ScenarioPass;
+  const sum = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0);
+  const wall = sum(seconds);
+  const cpu = sum(passes.map((pass) => pass.cpuSeconds));
   return {
     id,
     label: SCENARIOS.find((s) => s.id === id)?.label ?? id,
@@ -155,26 +163,32 @@ export function summarizeScenario(id: ScenarioId, run: ScenarioRun): ScenarioFig
     passSeconds: seconds,
     rowsPerSecond: first.rows / mid,
     megabytesPerSecond: first.bytes / mid / 1e6,
-    clientCpuPerWall: run.output.cpuSeconds / timedWall,
-    clientCpuMsPerPass: (run.output.cpuSeconds / passes.length) * 1000,
-    clientWaitPerWall: run.output.runQueueWaitSeconds / timedWall,
-    clusterCpuMsPerPass: (run.clusterCpuSeconds / Math.max(1, run.passesRun)) * 1000,
-    clusterCpuPerWall: run.wallSeconds > 0 ? run.clusterCpuSeconds / run.wallSeconds : 0,
-    clientMaxRssBytes: run.output.maxRssBytes,
+    clientCpuPerWall: cpu / wall,
+    clientCpuMsPerPass: (cpu / passes.length) * 1000,
+    clientWaitPerWall: sum(passes.map((pass) => pass.runQueueWaitSeconds)) / wall,
+    clusterCpuPerWall: run.clusterCpuSeconds / wall,
+    clusterCpuMsPerPass: (run.clusterCpuSeconds / passes.length) * 1000,
+    proxyCpuMsPerPass: (run.proxyCpuSeconds / passes.length) * 1000,
+    clientMaxRssBytes: run.maxRssBytes,
     locationsUsed: Object.keys(last.locations).length,
     checksum: last.checksum,
   };
 }
 
 /**
- * How many times faster scenario `over` is than `under` in `run` (ratio of median wall
- * times: under / over), or undefined when either is missing.
+ * How many times faster scenario `over` is than `under` in `run`: the ratio of their median
+ * pass times (under / over), or of their fastest passes; undefined when either is missing.
  */
-export function speedup(run: RunFigures, over: ScenarioId, under: ScenarioId): number | undefined {
+export function speedup(
+  run: RunFigures,
+  over: ScenarioId,
+  under: ScenarioId,
+  statistic: "median" | "fastest" = "median",
+): number | undefined {
   const a = run.scenarios.find((s) => s.id === over);
   const b = run.scenarios.find((s) => s.id === under);
   if (a === undefined || b === undefined) return undefined;
-  return b.medianSeconds / a.medianSeconds;
+  return statistic === "median" ? b.medianSeconds / a.medianSeconds : b.minSeconds / a.minSeconds;
 }
 
 /**

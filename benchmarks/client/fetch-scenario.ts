@@ -1,19 +1,19 @@
 /**
- * Scenario process for our client ((a) parallel, (b) one endpoint at a time): one
- * `createClusterClient` for the whole run (channels and round-trip estimates stay warm,
- * as in a long-lived application), `warmup` untimed passes, then `passes` timed ones.
- * A pass is `client.fetch(dataset)` iterated to the end, timed from the call (so it
- * includes GetFlightInfo) to the last batch, reading one value at each end of every batch.
+ * Scenario process for our client ((a) parallel, (a') ordered, (b) one endpoint at a
+ * time): one `createClusterClient` for the whole run (channels and round-trip estimates
+ * stay warm, as in a long-lived application). A pass is `client.fetch(dataset)` iterated
+ * to the end, timed from the call (so it includes GetFlightInfo) to the last batch,
+ * reading one value at each end of every batch. Line protocol: scenario-output.ts.
  *
  *   node fetch-scenario.js --planner URI --dataset NAME --concurrency K --ordered true|false
- *                          --passes N --warmup W
  *
- * Prints `{"event":"ready"}`, then one line `{"event":"result", ...}` (see ScenarioOutput).
  * Every pass must deliver exactly the FlightInfo's total_records, or the process fails.
  */
+
+import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { createClusterClient } from "@flight-cluster/client";
-import { runQueueWaitSeconds, type ScenarioOutput, type ScenarioPass } from "./scenario-output.js";
+import { runQueueWaitSeconds, type ScenarioPass } from "./scenario-output.js";
 
 const { values } = parseArgs({
   options: {
@@ -21,8 +21,6 @@ const { values } = parseArgs({
     dataset: { type: "string" },
     concurrency: { type: "string", default: "8" },
     ordered: { type: "string", default: "false" },
-    passes: { type: "string", default: "5" },
-    warmup: { type: "string", default: "1" },
   },
 });
 
@@ -37,8 +35,6 @@ async function main(): Promise<void> {
   const dataset = values.dataset;
   if (planner === undefined || dataset === undefined) throw new Error("--planner and --dataset are required");
   const concurrency = positive("concurrency", values.concurrency, 1);
-  const passes = positive("passes", values.passes, 1);
-  const warmup = positive("warmup", values.warmup, 0);
   if (values.ordered !== "true" && values.ordered !== "false") throw new Error("--ordered must be true or false");
   const ordered = values.ordered === "true";
   process.stdout.write(`${JSON.stringify({ event: "ready" })}\n`);
@@ -46,6 +42,8 @@ async function main(): Promise<void> {
   const client = createClusterClient(planner);
   const runPass = async (): Promise<ScenarioPass> => {
     const served = new Map<number, string>();
+    const cpuBefore = process.cpuUsage();
+    const waitBefore = runQueueWaitSeconds();
     const started = performance.now();
     const fetch = client.fetch(dataset, {
       concurrency,
@@ -65,6 +63,8 @@ async function main(): Promise<void> {
       if (typeof first === "bigint" && typeof last === "bigint") touched ^= first ^ last;
     }
     const seconds = (performance.now() - started) / 1000;
+    const cpu = process.cpuUsage(cpuBefore);
+    const waited = runQueueWaitSeconds() - waitBefore;
     const info = await fetch.info();
     if (rows !== info.totalRecords)
       throw new Error(`a pass read ${rows} rows, the FlightInfo says ${info.totalRecords}`);
@@ -78,25 +78,24 @@ async function main(): Promise<void> {
       endpoints: info.endpoints.length,
       locations,
       checksum: BigInt.asUintN(64, touched).toString(16),
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
+      runQueueWaitSeconds: waited,
     };
   };
 
-  for (let i = 0; i < warmup; i++) await runPass();
-  const cpuBefore = process.cpuUsage();
-  const waitBefore = runQueueWaitSeconds();
-  const timed: ScenarioPass[] = [];
-  for (let i = 0; i < passes; i++) timed.push(await runPass());
-  const cpu = process.cpuUsage(cpuBefore);
-  const waited = runQueueWaitSeconds() - waitBefore;
+  for await (const line of createInterface({ input: process.stdin })) {
+    const command = line.trim();
+    if (command === "pass") {
+      process.stdout.write(`${JSON.stringify({ event: "pass", ...(await runPass()) })}\n`);
+    } else if (command === "end") {
+      break;
+    } else if (command !== "") {
+      throw new Error(`unknown command ${command}`);
+    }
+  }
   client.close();
-  const output: ScenarioOutput = {
-    event: "result",
-    passes: timed,
-    cpuSeconds: (cpu.user + cpu.system) / 1e6,
-    maxRssBytes: process.resourceUsage().maxRSS * 1024,
-    runQueueWaitSeconds: waited,
-  };
-  process.stdout.write(`${JSON.stringify(output)}\n`);
+  process.stdout.write(`${JSON.stringify({ event: "result", maxRssBytes: process.resourceUsage().maxRSS * 1024 })}\n`);
+  process.stdin.destroy();
 }
 
 main().catch((error: unknown) => {

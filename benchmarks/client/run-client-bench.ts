@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { benchSchema, shardBatches } from "./bench-data.js";
-import { cpuSecondsOf, killAllChildren, runForResult } from "./child-process.js";
+import { cpuSecondsOf, killAllChildren } from "./child-process.js";
 import { renderClientChart } from "./client-chart.js";
 import { renderClientMarkdown } from "./client-report.js";
 import {
@@ -32,7 +32,7 @@ import {
 } from "./client-result.js";
 import { type LatencyCluster, startLatencyCluster } from "./latency-cluster.js";
 import { uploadPinned } from "./pinned-upload.js";
-import { parseScenarioOutput } from "./scenario-output.js";
+import { runScenarios, type ScenarioCommand } from "./scenario-runner.js";
 
 const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const HERE = fileURLToPath(new URL(".", import.meta.url));
@@ -44,7 +44,9 @@ const USAGE = `Usage: pnpm bench:client [--quick] [options]
   --shard-mib LIST    shard sizes in MiB, comma-separated (default 1,8,32; quick 4)
   --delays LIST       one-way delays per location in ms (default 0,20)
   --workers N         workers = endpoints (default 8)
-  --passes N          timed passes per scenario (default 5; quick 3), after 1 warm-up pass
+  --passes N          timed passes per scenario, after 1 warm-up round (default: 5, and
+                      more for small shards: 72 MiB / shard size, at most 15; quick 3);
+                      passes alternate between the scenarios, round by round
   --scenarios LIST    subset of a,a-ordered,b,c,d (default all)
   --out DIR           where results go (default benchmarks/results)
   --name NAME         base name of the result files (default client, or client-quick)
@@ -86,6 +88,13 @@ const shardSizes = integers("shard-mib", values["shard-mib"] ?? (quick ? "4" : "
 const delays = integers("delays", values.delays ?? "0,20", 0, 10_000);
 const workerCount = integers("workers", values.workers ?? "8", 1, 64)[0] as number;
 const passes = integers("passes", values.passes ?? (quick ? "3" : "5"), 1, 100)[0] as number;
+/** Timed passes for a shard size: more for small ones, whose passes are short and noisier. */
+const passesFor = (shardMiB: number): number =>
+  values.passes !== undefined || quick ? passes : Math.max(passes, Math.min(15, Math.round(72 / shardMiB)));
+const PASSES_RULE =
+  values.passes !== undefined || quick
+    ? `${passes} per scenario`
+    : `${passes} per scenario, or 72 MiB / shard size when more (at most 15)`;
 const WARMUP = 1;
 const known = new Set<string>(SCENARIOS.map((s) => s.id));
 const scenarioIds = (values.scenarios ?? SCENARIOS.map((s) => s.id).join(",")).split(",").map((s) => s.trim());
@@ -133,25 +142,25 @@ function machineFacts(): MachineFacts {
 }
 
 /** The command line of a scenario against `dataset`. */
-function scenarioCommand(id: ScenarioId, plannerUri: string, dataset: string): [string, string[]] {
-  const common = [
-    "--planner",
-    plannerUri,
-    "--dataset",
-    dataset,
-    "--passes",
-    String(passes),
-    "--warmup",
-    String(WARMUP),
-  ];
-  const node = (concurrency: number, ordered: boolean): [string, string[]] => [
-    process.execPath,
-    [join(HERE, "fetch-scenario.js"), ...common, "--concurrency", String(concurrency), "--ordered", String(ordered)],
-  ];
-  const py = (mode: string): [string, string[]] => [
-    python,
-    [join(REPO_ROOT, "benchmarks/client/py/pyarrow_fetch.py"), ...common, "--mode", mode],
-  ];
+function scenarioCommand(id: ScenarioId, plannerUri: string, dataset: string): ScenarioCommand {
+  const common = ["--planner", plannerUri, "--dataset", dataset];
+  const node = (concurrency: number, ordered: boolean): ScenarioCommand => ({
+    id,
+    command: process.execPath,
+    args: [
+      join(HERE, "fetch-scenario.js"),
+      ...common,
+      "--concurrency",
+      String(concurrency),
+      "--ordered",
+      String(ordered),
+    ],
+  });
+  const py = (mode: string): ScenarioCommand => ({
+    id,
+    command: python,
+    args: [join(REPO_ROOT, "benchmarks/client/py/pyarrow_fetch.py"), ...common, "--mode", mode],
+  });
   switch (id) {
     case "a":
       return node(workerCount, false);
@@ -202,30 +211,31 @@ async function measureDelay(delayMs: number): Promise<RunFigures[]> {
       });
       log(`${delayMs} ms: loaded ${dataset}: ${loaded.shards} shards, ${loaded.rows} rows`);
       const loadBefore = loadavg()[0] ?? 0;
+      const pids = clusterPids(cluster);
+      const proxyPids = cluster.workers.map((worker) => worker.proxyPid);
+      const measured = await runScenarios({
+        scenarios: scenarioIds.map((id) => scenarioCommand(id as ScenarioId, cluster?.plannerUri ?? "", dataset)),
+        warmup: WARMUP,
+        passes: passesFor(shardMiB),
+        clusterCpuSeconds: () => ({
+          total: pids.reduce((sum, pid) => sum + cpuSecondsOf(pid), 0),
+          proxies: proxyPids.reduce((sum, pid) => sum + cpuSecondsOf(pid), 0),
+        }),
+        passTimeoutMs: 600_000,
+        log: (line) => log(`${delayMs} ms, ${workerCount} x ${shardMiB} MiB: ${line}`),
+      });
       const scenarios: ScenarioFigures[] = [];
-      let bytes = 0;
-      for (const id of scenarioIds as ScenarioId[]) {
-        const [command, args] = scenarioCommand(id, cluster.plannerUri, dataset);
-        const pids = clusterPids(cluster);
-        const cpuBefore = pids.reduce((sum, pid) => sum + cpuSecondsOf(pid), 0);
-        const started = performance.now();
-        const output = parseScenarioOutput(await runForResult(`scenario ${id}`, command, args, 600_000));
-        const wallSeconds = (performance.now() - started) / 1000;
-        const clusterCpuSeconds = pids.reduce((sum, pid) => sum + cpuSecondsOf(pid), 0) - cpuBefore;
-        const summary = summarizeScenario(id, {
-          output,
-          clusterCpuSeconds,
-          wallSeconds,
-          passesRun: passes + WARMUP,
-        });
-        bytes = output.passes[0]?.bytes ?? 0;
+      for (const [id, measuredRun] of measured) {
+        const summary = summarizeScenario(id, measuredRun);
         scenarios.push(summary);
         log(
           `${delayMs} ms, ${workerCount} x ${shardMiB} MiB, ${id}: median ${(summary.medianSeconds * 1000).toFixed(0)} ms ` +
-            `(${summary.megabytesPerSecond.toFixed(0)} MB/s), client CPU/wall ${summary.clientCpuPerWall.toFixed(2)}, ` +
-            `cluster CPU/wall ${summary.clusterCpuPerWall.toFixed(2)}, ${summary.locationsUsed} locations`,
+            `(${summary.megabytesPerSecond.toFixed(0)} MB/s), client CPU ${summary.clientCpuMsPerPass.toFixed(0)} ms/pass, ` +
+            `waited for CPU ${summary.clientWaitPerWall.toFixed(2)}/wall, cluster CPU ${summary.clusterCpuMsPerPass.toFixed(0)} ms/pass ` +
+            `(proxies ${summary.proxyCpuMsPerPass.toFixed(0)})`,
         );
       }
+      const bytes = measured.values().next().value?.passes[0]?.bytes ?? 0;
       const runFigures: RunFigures = {
         delayMs,
         shardMiB,
@@ -233,6 +243,7 @@ async function measureDelay(delayMs: number): Promise<RunFigures[]> {
         endpoints: workerCount,
         rows: loaded.rows,
         bytes,
+        passes: passesFor(shardMiB),
         loadBefore,
         loadAfter: loadavg()[0] ?? 0,
         scenarios,
@@ -263,7 +274,7 @@ async function main(): Promise<void> {
       endpoints: workerCount,
       replicas: 1,
       warmupPasses: WARMUP,
-      timedPasses: passes,
+      timedPasses: PASSES_RULE,
       delaysMs: delays,
       shardMiB: shardSizes,
     },

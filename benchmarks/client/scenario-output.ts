@@ -1,10 +1,16 @@
 /**
- * The JSON line a scenario process prints at the end (Node: fetch-scenario.ts; Python:
- * py/pyarrow_fetch.py), read by the harness.
+ * The line protocol between the harness and a scenario process (Node: fetch-scenario.ts;
+ * Python: py/pyarrow_fetch.py). The process prints `{"event":"ready"}` once connected, then
+ * answers each stdin line `pass` with one pass and a line `{"event":"pass", ...}` (a
+ * {@link ScenarioPass}), and the line `end` (or the end of stdin) with
+ * `{"event":"result","maxRssBytes":N}` before it exits 0 (the harness prefers the peak RSS it
+ * reads from /proc: a child's own `ru_maxrss` starts from its parent's at fork). The harness alternates passes
+ * between the scenarios' processes, so a burst of other work on the machine falls on all
+ * scenarios alike rather than on whichever ran at that moment.
  */
 import { readdirSync, readFileSync } from "node:fs";
 
-/** One timed pass: GetFlightInfo plus every endpoint read to the end. */
+/** One pass: GetFlightInfo plus every endpoint read to the end. */
 export interface ScenarioPass {
   /** Wall time of the pass, seconds (monotonic clock). */
   readonly seconds: number;
@@ -20,20 +26,11 @@ export interface ScenarioPass {
   readonly locations: Readonly<Record<string, number>>;
   /** XOR of values read at the ends of each batch (proves the batches were decoded). */
   readonly checksum: string;
-}
-
-/** The result line of a scenario process. */
-export interface ScenarioOutput {
-  readonly event: "result";
-  /** The timed passes, in run order (warm-up passes are not included). */
-  readonly passes: readonly ScenarioPass[];
-  /** CPU seconds (user + system) of the process over the timed passes. */
+  /** CPU seconds (user + system) of the process during the pass. */
   readonly cpuSeconds: number;
-  /** Peak resident set size of the process, bytes. */
-  readonly maxRssBytes: number;
   /**
-   * Seconds the process's threads waited for a CPU over the timed passes (Linux schedstat;
-   * 0 where unknown): how much other work on the machine slowed it down.
+   * Seconds the process's threads waited for a CPU during the pass (Linux schedstat; 0 where
+   * unknown): how much other work on the machine held the cores.
    */
   readonly runQueueWaitSeconds: number;
 }
@@ -61,23 +58,16 @@ export function runQueueWaitSeconds(): number {
 }
 
 /**
- * Checks that `value` (a parsed result line) has the shape of a ScenarioOutput.
+ * Checks that `value` (a parsed `pass` line) has the shape of a ScenarioPass.
  * @throws Error naming the first missing or mistyped field.
  */
-export function parseScenarioOutput(value: Record<string, unknown>): ScenarioOutput {
-  const passes = value["passes"];
-  if (!Array.isArray(passes) || passes.length === 0) throw new Error("scenario result has no passes");
-  for (const [i, pass] of passes.entries()) {
-    const p = pass as Record<string, unknown>;
-    for (const field of ["seconds", "rows", "bytes", "batches", "endpoints"]) {
-      if (typeof p[field] !== "number") throw new Error(`scenario result passes[${i}].${field} is not a number`);
-    }
-    if (typeof p["locations"] !== "object" || p["locations"] === null) {
-      throw new Error(`scenario result passes[${i}].locations is not an object`);
-    }
+export function parseScenarioPass(value: Record<string, unknown>): ScenarioPass {
+  for (const field of ["seconds", "rows", "bytes", "batches", "endpoints", "cpuSeconds", "runQueueWaitSeconds"]) {
+    if (typeof value[field] !== "number") throw new Error(`scenario pass field ${field} is not a number`);
   }
-  for (const field of ["cpuSeconds", "maxRssBytes", "runQueueWaitSeconds"]) {
-    if (typeof value[field] !== "number") throw new Error(`scenario result ${field} is not a number`);
+  if (typeof value["locations"] !== "object" || value["locations"] === null) {
+    throw new Error("scenario pass field locations is not an object");
   }
-  return value as unknown as ScenarioOutput;
+  if (typeof value["checksum"] !== "string") throw new Error("scenario pass field checksum is not a string");
+  return value as unknown as ScenarioPass;
 }

@@ -1,7 +1,6 @@
 """pyarrow scenarios of the client benchmark: (c) loop over the endpoints, (d) a thread pool.
 
-    python pyarrow_fetch.py --planner URI --dataset NAME --mode loop|threads
-                            [--threads N] [--passes N] [--warmup W]
+    python pyarrow_fetch.py --planner URI --dataset NAME --mode loop|threads [--threads N]
 
 A pass is what a pyarrow user writes to read a flight: get_flight_info(for_path(dataset)),
 then for every endpoint do_get(ticket) at its first location (the planner lists the best one
@@ -11,8 +10,9 @@ made once per location and reused across passes (the strongest form of the basel
 flight.connect per endpoint would add a handshake per endpoint). Each read table has one
 value read at both ends of every batch, as the Node scenarios do.
 
-Prints {"event": "ready"}, then one line {"event": "result", ...} with the same fields as
-the Node scenario (benchmarks/client/scenario-output.ts). Every pass must return exactly the
+Line protocol (benchmarks/client/scenario-output.ts): prints {"event": "ready"}, answers each
+stdin line "pass" with one pass and a line {"event": "pass", ...}, and "end" (or the end of
+stdin) with {"event": "result", "maxRssBytes": N}. Every pass must return exactly the
 FlightInfo's total_records rows, or the process exits 1.
 """
 
@@ -87,7 +87,9 @@ def read_endpoint(connections: Connections, endpoint):
     return uri, table.num_rows, len(table.to_batches()), checksum
 
 
-def run_pass(connections: Connections, dataset: str, mode: str, threads: int, pool):
+def run_pass(connections: Connections, dataset: str, mode: str, pool):
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    wait_before = run_queue_wait_seconds()
     started = time.perf_counter()
     info = connections.origin.get_flight_info(flight.FlightDescriptor.for_path(dataset))
     endpoints = list(info.endpoints)
@@ -96,6 +98,8 @@ def run_pass(connections: Connections, dataset: str, mode: str, threads: int, po
     else:
         results = list(pool.map(lambda endpoint: read_endpoint(connections, endpoint), endpoints))
     seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    waited = run_queue_wait_seconds() - wait_before
     rows = sum(r[1] for r in results)
     if rows != info.total_records:
         raise RuntimeError(f"a pass read {rows} rows, the FlightInfo says {info.total_records}")
@@ -112,6 +116,8 @@ def run_pass(connections: Connections, dataset: str, mode: str, threads: int, po
         "endpoints": len(endpoints),
         "locations": locations,
         "checksum": format(checksum & 0xFFFFFFFFFFFFFFFF, "x"),
+        "cpuSeconds": (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime),
+        "runQueueWaitSeconds": waited,
     }
 
 
@@ -121,37 +127,28 @@ def main() -> int:
     parser.add_argument("--dataset", required=True)
     parser.add_argument("--mode", choices=["loop", "threads"], required=True)
     parser.add_argument("--threads", type=int, default=0, help="pool size (0: one per endpoint)")
-    parser.add_argument("--passes", type=int, default=5)
-    parser.add_argument("--warmup", type=int, default=1)
     args = parser.parse_args()
-    emit("ready")
     connections = Connections(flight.connect(args.planner), args.planner)
     threads = args.threads
     if threads <= 0:
         info = connections.origin.get_flight_info(flight.FlightDescriptor.for_path(args.dataset))
         threads = max(1, len(info.endpoints))
     pool = ThreadPoolExecutor(max_workers=threads) if args.mode == "threads" else None
+    emit("ready", threads=threads)
     try:
-        for _ in range(args.warmup):
-            run_pass(connections, args.dataset, args.mode, threads, pool)
-        before = resource.getrusage(resource.RUSAGE_SELF)
-        wait_before = run_queue_wait_seconds()
-        passes = [run_pass(connections, args.dataset, args.mode, threads, pool) for _ in range(args.passes)]
-        after = resource.getrusage(resource.RUSAGE_SELF)
-        waited = run_queue_wait_seconds() - wait_before
+        for line in sys.stdin:
+            command = line.strip()
+            if command == "pass":
+                emit("pass", **run_pass(connections, args.dataset, args.mode, pool))
+            elif command == "end":
+                break
+            elif command:
+                raise RuntimeError(f"unknown command {command}")
     finally:
         if pool is not None:
             pool.shutdown()
         connections.close()
-    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
-    emit(
-        "result",
-        passes=passes,
-        cpuSeconds=cpu,
-        maxRssBytes=after.ru_maxrss * 1024,
-        runQueueWaitSeconds=waited,
-        threads=threads,
-    )
+    emit("result", maxRssBytes=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
     return 0
 
 
