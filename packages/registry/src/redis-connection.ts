@@ -45,6 +45,10 @@ export class RedisConnection {
   private constructor(
     readonly client: Redis | Cluster,
     readonly label: string,
+    /** Upper bound for one registry operation; enforced here rather than by ioredis's
+     * `commandTimeout`, whose per-command timers outlive the commands and keep a process
+     * alive for that long after `close()`. */
+    readonly commandTimeoutMs: number,
   ) {
     client.on("error", (error: unknown) => {
       this.#lastError = error;
@@ -60,7 +64,6 @@ export class RedisConnection {
     const common: RedisOptions = {
       lazyConnect: true,
       connectTimeout: connectTimeoutMs,
-      commandTimeout: commandTimeoutMs,
       maxRetriesPerRequest: 1,
       retryStrategy: (times: number) => Math.min(100 * times, 2000),
     };
@@ -72,7 +75,7 @@ export class RedisConnection {
             redisOptions: { ...common, ...parsed.options, ...extra, lazyConnect: false },
           })
         : new Redis({ ...common, ...parsed.options, ...extra });
-    const connection = new RedisConnection(client, settings.label);
+    const connection = new RedisConnection(client, settings.label, commandTimeoutMs);
     let timer: NodeJS.Timeout | undefined;
     try {
       const deadline = new Promise<never>((_, reject) => {
@@ -91,8 +94,8 @@ export class RedisConnection {
   }
 
   /**
-   * Run `operation` unless closed or aborted, rejecting early when `signal` fires,
-   * and map client failures to RegistryUnavailableError.
+   * Run `operation` unless closed or aborted, rejecting early when `signal` fires or when
+   * it takes longer than `commandTimeoutMs`, and map client failures to RegistryUnavailableError.
    */
   async call<T>(signal: AbortSignal | undefined, operation: () => Promise<T>): Promise<T> {
     if (this.#closed) throw new RegistryClosedError("registry is closed");
@@ -105,16 +108,27 @@ export class RedisConnection {
             onAbort = () => reject(new RegistryAbortedError("registry operation aborted", { cause: signal.reason }));
             signal.addEventListener("abort", onAbort, { once: true });
           });
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new RegistryUnavailableError(`Redis at ${this.label} gave no answer within ${this.commandTimeoutMs} ms`),
+          ),
+        this.commandTimeoutMs,
+      );
+    });
     try {
       const work = operation();
-      // If the abort wins the race, a later failure of `work` must not go unhandled.
+      // If the abort or the timeout wins the race, a later failure of `work` must not go unhandled.
       work.catch(() => undefined);
-      return await (aborted === undefined ? work : Promise.race([work, aborted]));
+      return await Promise.race(aborted === undefined ? [work, timedOut] : [work, timedOut, aborted]);
     } catch (error) {
       if (error instanceof RegistryError) throw error;
       const last = this.#lastError === undefined ? "" : ` (last connection error: ${message(this.#lastError)})`;
       throw new RegistryUnavailableError(`Redis at ${this.label} failed: ${message(error)}${last}`, { cause: error });
     } finally {
+      clearTimeout(timer);
       if (onAbort !== undefined) signal?.removeEventListener("abort", onAbort);
     }
   }

@@ -1,6 +1,9 @@
 /** The Redis backend when Redis misbehaves: unreachable, stopped, paused, or holding corrupt records. */
 
+import { execFile } from "node:child_process";
 import { createServer } from "node:net";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RedisServer, startRedisServer } from "../../../test/kit/redis-server.js";
@@ -105,5 +108,19 @@ describe("Redis failures", () => {
       await r.close();
       await own.close();
     }
+  });
+
+  it("leaves no timer behind after close(), so a process that closes its registry can exit", async () => {
+    // A child process (built dist/) opens the registry, runs commands, closes it and reports the
+    // handles still open. ioredis's own commandTimeout would leave one timer per command here.
+    const entry = fileURLToPath(new URL("../dist/index.js", import.meta.url));
+    const script = `
+      const { createRegistry } = await import(${JSON.stringify(entry)});
+      const r = await createRegistry(process.argv[1], { commandTimeoutMs: 30000 });
+      await r.listWorkers(); await r.listDatasets(); await r.close();
+      console.log(JSON.stringify(process.getActiveResourcesInfo()));`;
+    const { stdout } = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", script, redis.url]);
+    const handles = JSON.parse(stdout.trim()) as string[];
+    expect(handles.filter((h) => h === "Timeout")).toEqual([]);
   });
 });
