@@ -33,6 +33,7 @@ async function setup() {
       ticketsIssued: (n) => counted.push(n),
       uploadFinished() {},
       repairAction() {},
+      commitNotice() {},
     },
   });
   return { registry, dataset, builder, counted };

@@ -5,6 +5,7 @@
  */
 
 export * from "./catalog-health.js";
+export * from "./commit-notifier.js";
 export * from "./flight-info-builder.js";
 export * from "./index.js";
 export * from "./planner-service.js";

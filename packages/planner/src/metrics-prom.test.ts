@@ -15,6 +15,7 @@ describe("Prometheus planner metrics", () => {
     metrics.ticketsIssued(12);
     metrics.uploadFinished("committed", 1000, 65536);
     metrics.repairAction("copied");
+    metrics.commitNotice("missed");
     let healthy = true;
     server = await startMetricsServer({
       registry: metrics.registry,
@@ -30,6 +31,7 @@ describe("Prometheus planner metrics", () => {
     expect(body).toContain('flight_planner_uploads_total{outcome="committed"} 1');
     expect(body).toContain("flight_planner_upload_rows_total 1000");
     expect(body).toContain('flight_planner_repair_actions_total{action="copied"} 1');
+    expect(body).toContain('flight_planner_commit_notices_total{outcome="missed"} 1');
     const ok = await fetch(`${server.url}/healthz`);
     expect([ok.status, await ok.text()]).toEqual([200, "ok\n"]);
     healthy = false;

@@ -26,7 +26,8 @@ export interface PromPlannerMetricsOptions {
  * Create planner metrics: `flight_planner_rpc_total{method,code}`,
  * `flight_planner_rpc_duration_seconds{method}`, `flight_planner_tickets_issued_total`,
  * `flight_planner_uploads_total{outcome}`, `flight_planner_upload_rows_total`,
- * `flight_planner_upload_bytes_total`, `flight_planner_repair_actions_total{action}`.
+ * `flight_planner_upload_bytes_total`, `flight_planner_repair_actions_total{action}`,
+ * `flight_planner_commit_notices_total{outcome}`.
  */
 export function createPromPlannerMetrics(options: PromPlannerMetricsOptions = {}): PromPlannerMetrics {
   const registry = options.registry ?? new Registry();
@@ -71,6 +72,12 @@ export function createPromPlannerMetrics(options: PromPlannerMetricsOptions = {}
     labelNames: ["action"] as const,
     registers: [registry],
   });
+  const notices = new Counter({
+    name: "flight_planner_commit_notices_total",
+    help: "Commit notices to replica workers (shard.commit), by outcome",
+    labelNames: ["outcome"] as const,
+    registers: [registry],
+  });
   return {
     registry,
     rpcFinished(method, code, seconds) {
@@ -87,6 +94,9 @@ export function createPromPlannerMetrics(options: PromPlannerMetricsOptions = {}
     },
     repairAction(action) {
       repairs.inc({ action });
+    },
+    commitNotice(outcome) {
+      notices.inc({ outcome });
     },
   };
 }

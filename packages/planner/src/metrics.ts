@@ -10,6 +10,14 @@ export type UploadOutcome = "committed" | "aborted";
 /** What the repair loop did for one shard or worker. */
 export type RepairAction = "copied" | "copy_failed" | "unrepairable" | "worker_forgotten" | "dataset_rebuilt";
 
+/**
+ * What became of one commit notice (`shard.commit` to one replica worker for one
+ * upload): `delivered` at commit time, `missed` at commit time (the client still gets
+ * its answer), `resent` later by the repair loop, `abandoned` (refused, or still
+ * undeliverable when it aged out or the queue was full).
+ */
+export type CommitNoticeOutcome = "delivered" | "missed" | "resent" | "abandoned";
+
 /** Planner measurements. Every method must be cheap and must not throw. */
 export interface PlannerMetrics {
   /**
@@ -25,6 +33,8 @@ export interface PlannerMetrics {
   uploadFinished(outcome: UploadOutcome, rows: number, bytes: number): void;
   /** The repair loop took an action. */
   repairAction(action: RepairAction): void;
+  /** A commit notice to a worker reached `outcome`. */
+  commitNotice(outcome: CommitNoticeOutcome): void;
 }
 
 /** A {@link PlannerMetrics} that records nothing (the default). */
@@ -33,4 +43,5 @@ export const noopPlannerMetrics: PlannerMetrics = Object.freeze({
   ticketsIssued() {},
   uploadFinished() {},
   repairAction() {},
+  commitNotice() {},
 });

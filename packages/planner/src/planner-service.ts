@@ -22,6 +22,7 @@ import {
 } from "@flight-cluster/protocol";
 import type { Registry } from "@flight-cluster/registry";
 import { createCatalogActions } from "./catalog-actions.js";
+import { type CommitNotifier, createCommitNotifier } from "./commit-notifier.js";
 import { parseDatasetDescriptor } from "./dataset-descriptor.js";
 import { type CallerInfo, createFlightInfoBuilder } from "./flight-info-builder.js";
 import { noopPlannerMetrics, type PlannerMetrics } from "./metrics.js";
@@ -45,6 +46,8 @@ export interface PlannerServiceOptions {
   readonly maxMessageBytes: number;
   readonly maxDescriptorBytes: number;
   readonly maxActionBodyBytes: number;
+  /** Commit notices to replica workers (default: a new notifier; the planner shares its own with the repair loop). */
+  readonly notifier?: CommitNotifier;
   readonly metrics?: PlannerMetrics;
   readonly logger?: PlannerLogger;
 }
@@ -126,8 +129,9 @@ export function createPlannerService(options: PlannerServiceOptions): FlightServ
   });
   const tickets = createTicketActions(registry, options.ticketTtlMs);
   const catalog = createCatalogActions({ registry, transport, schemas, replicas, maxActionBodyBytes, logger });
-  const uploads = createUploadCoordinator({ ...options, metrics, logger });
-  const writes = createWritePlanner({ ...options, metrics, logger });
+  const notifier = options.notifier ?? createCommitNotifier({ registry, transport, metrics, logger });
+  const uploads = createUploadCoordinator({ ...options, notifier, metrics, logger });
+  const writes = createWritePlanner({ ...options, notifier, metrics, logger });
 
   const actions: Readonly<Record<string, (body: Uint8Array, signal: AbortSignal) => Promise<unknown>>> = {
     [PlannerAction.listDatasets]: (_body, signal) => catalog.listDatasets(signal),

@@ -8,6 +8,7 @@
  */
 import { type FlightLogger, FlightServer } from "@flight-cluster/protocol";
 import { createRegistry, type Registry } from "@flight-cluster/registry";
+import { createCommitNotifier } from "./commit-notifier.js";
 import type { PlannerLogger } from "./planner-logger.js";
 import { type PlannerOptions, type ResolvedPlannerOptions, resolvePlannerOptions } from "./planner-options.js";
 import { createPlannerService } from "./planner-service.js";
@@ -63,7 +64,9 @@ export async function startPlanner(options: PlannerOptions): Promise<RunningPlan
     actionTimeoutMs: resolved.workerActionTimeoutMs,
     client: resolved.workerClient,
   });
-  const handlers = createPlannerService({ ...resolved, registry, transport });
+  // One notifier: uploads queue the notices they could not deliver, the repair loop re-sends them.
+  const notifier = createCommitNotifier({ registry, transport, metrics, logger });
+  const handlers = createPlannerService({ ...resolved, registry, transport, notifier });
   const server = new FlightServer(handlers, { logger: flightLogger(logger), ...resolved.server });
   const repair = createRepairLoop({
     registry,
@@ -71,6 +74,7 @@ export async function startPlanner(options: PlannerOptions): Promise<RunningPlan
     replicas: resolved.replicas,
     intervalMs: resolved.repairIntervalMs,
     ticketTtlMs: resolved.ticketTtlMs,
+    notifier,
     metrics,
     logger,
   });

@@ -13,9 +13,14 @@
  *    bytes and digest, and only then added to the catalog;
  * 4. cleanup: once no shard still needs a lost worker's copy (every shard it held has R
  *    live replicas again), it is removed from those shards and forgotten.
+ *
+ * Before taking the lock, each planner re-sends the commit notices it could not
+ * deliver when its uploads committed (commit-notifier.ts): they live in that
+ * planner's memory, and they matter most when the registry lost the commit.
  */
 import type { LockLease, Registry, WorkerInfo } from "@flight-cluster/registry";
 import { findUnderReplicated, listCommittedVersions, type UnderReplicatedShard } from "./catalog-health.js";
+import type { CommitNotifier } from "./commit-notifier.js";
 import { noopPlannerMetrics, type PlannerMetrics } from "./metrics.js";
 import { placeReplicas } from "./placement.js";
 import { type PlannerLogger, silentPlannerLogger } from "./planner-logger.js";
@@ -45,6 +50,8 @@ export interface RepairReport {
   readonly unrepairable: number;
   /** Lost workers removed from the catalog and forgotten. */
   readonly forgotten: number;
+  /** Commit notices re-sent successfully (done even when another planner held the lock). */
+  readonly noticesResent: number;
 }
 
 /** Options of {@link createRepairLoop}. */
@@ -58,6 +65,8 @@ export interface RepairLoopOptions {
   readonly ticketTtlMs: number;
   /** How long one pass may hold the lock before renewing it, in ms (default max(30 s, 3 * interval)). */
   readonly lockTtlMs?: number;
+  /** The planner's commit notifier, whose undelivered notices each pass re-sends. */
+  readonly notifier?: CommitNotifier;
   readonly metrics?: PlannerMetrics;
   readonly logger?: PlannerLogger;
 }
@@ -81,6 +90,7 @@ const NOTHING: RepairReport = {
   failed: 0,
   unrepairable: 0,
   forgotten: 0,
+  noticesResent: 0,
 };
 
 /** Create a {@link RepairLoop}. */
@@ -94,8 +104,11 @@ export function createRepairLoop(options: RepairLoopOptions): RepairLoop {
   let started = false;
 
   async function pass(signal: AbortSignal | undefined): Promise<RepairReport> {
+    const notifier = options.notifier;
+    const noticesResent =
+      notifier === undefined || notifier.queued === 0 ? 0 : (await notifier.resendQueued(signal)).delivered;
     const lease = await registry.tryAcquireLock(REPAIR_LOCK, lockTtlMs, signal);
-    if (lease === null) return NOTHING;
+    if (lease === null) return { ...NOTHING, noticesResent };
     const holder: { lease: LockLease; renewedAt: number } = { lease, renewedAt: performance.now() };
     const keepLock = async () => {
       if (performance.now() - holder.renewedAt < lockTtlMs / 3) return;
@@ -103,7 +116,7 @@ export function createRepairLoop(options: RepairLoopOptions): RepairLoop {
       holder.renewedAt = performance.now();
     };
     try {
-      return await repair(signal, keepLock);
+      return { ...(await repair(signal, keepLock)), noticesResent };
     } finally {
       await registry.releaseLock(holder.lease).catch(() => false);
     }
@@ -153,6 +166,7 @@ export function createRepairLoop(options: RepairLoopOptions): RepairLoop {
       failed,
       unrepairable,
       forgotten,
+      noticesResent: 0,
     };
     if (under.length > 0 || rebuild.restored.length > 0 || expiredUploads > 0 || forgotten > 0) {
       logger.log("info", "repair_pass", { ...report, rebuilt: report.rebuilt.length });

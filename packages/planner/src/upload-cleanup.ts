@@ -3,10 +3,15 @@
  * live worker that may hold one of its shards to delete it. Best-effort by design:
  * a worker that is down now deletes the files itself later (its orphan collection
  * removes shard files whose upload is neither pending nor committed).
+ *
+ * An upload found committed after all (a commit whose answer was lost: timeout,
+ * cancellation after the write reached the registry) is never deleted: its files
+ * are what the catalog points to.
  */
 import { FlightError, StatusCode } from "@flight-cluster/protocol";
 import type { Registry, WorkerInfo } from "@flight-cluster/registry";
 import { type PlannerLogger, silentPlannerLogger } from "./planner-logger.js";
+import { shardIdFor } from "./upload-ids.js";
 import { encodeJson, WorkerAction } from "./worker-protocol.js";
 import type { WorkerTransport } from "./worker-transport.js";
 
@@ -20,6 +25,8 @@ export interface PossibleShard {
 export interface DiscardReport extends DeleteReport {
   /** Whether a pending upload was found and aborted in the registry. */
   readonly aborted: boolean;
+  /** True when the upload turned out to be committed: nothing was deleted. */
+  readonly committed?: boolean;
 }
 
 /** What {@link discardUpload} needs. */
@@ -123,7 +130,21 @@ export async function discardUpload(
   } catch (error) {
     logger.log("warn", "upload_abort_failed", { uploadId, error });
   }
+  if (!aborted && (await committedAfterAll(deps, uploadId, signal))) {
+    logger.log("error", "upload_discard_refused", { uploadId, reason: "the upload is committed" });
+    return { aborted, committed: true, deleted: 0, skipped: 0 };
+  }
   const { deleted, skipped } = await deleteShardReplicas(deps, shards, { uploadId });
   logger.log("info", "upload_discarded", { uploadId, aborted, deleted, skipped });
   return { aborted, deleted, skipped };
+}
+
+/** Whether the catalog holds the upload's first shard (its commit took effect). False when unknown. */
+async function committedAfterAll(deps: DiscardDeps, uploadId: string, signal: AbortSignal): Promise<boolean> {
+  try {
+    return (await deps.registry.getShard(shardIdFor(uploadId, 0), signal)) !== null;
+  } catch (error) {
+    (deps.logger ?? silentPlannerLogger).log("warn", "upload_commit_check_failed", { uploadId, error });
+    return false;
+  }
 }

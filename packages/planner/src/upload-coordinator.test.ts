@@ -19,7 +19,9 @@ import {
   vectorFromArray,
 } from "apache-arrow";
 import { describe, expect, it } from "vitest";
+import { type CommitNoticeBody, createCommitNotifier } from "./commit-notifier.js";
 import { FakeTransport, populatedRegistry, registerWorkers } from "./planner.test-kit.js";
+import { createRepairLoop } from "./repair-loop.js";
 import { createUploadCoordinator, type FrameSource, type UploadCoordinatorOptions } from "./upload-coordinator.js";
 
 /** A sales table (plain Utf8 names: no dictionaries, so batches are forwarded as received). */
@@ -274,5 +276,60 @@ describe("UploadCoordinator.ingest", () => {
     expect(none.rawMessage).toMatch(/ended without a schema/);
     const bad = await rejection(other.coordinator.ingest("../y", sourceOf([]), new AbortController().signal));
     expect(bad.code).toBe(StatusCode.INVALID_ARGUMENT);
+  });
+
+  it("tells every replica its shards are committed before answering; a missed notice neither fails nor undoes the upload", async () => {
+    const { registry } = await populatedRegistry();
+    const transport = new FakeTransport();
+    const notices: Array<{ workerId: string; body: CommitNoticeBody }> = [];
+    let down = true;
+    transport.actionHandler = async (worker, type, body) => {
+      if (type !== "shard.commit") throw new FlightError(StatusCode.UNIMPLEMENTED, type);
+      // Zones b and c are unreachable: with replicas in distinct zones of a, b, c every shard has one there.
+      if (down && worker.zone !== "a") throw new FlightError(StatusCode.UNAVAILABLE, "connection refused");
+      notices.push({ workerId: worker.id, body: body as CommitNoticeBody });
+      return { marked: (body as CommitNoticeBody).shardIds.length, already: 0, notHeld: [] };
+    };
+    const notifier = createCommitNotifier({ registry, transport });
+    const coordinator = createUploadCoordinator({
+      registry,
+      transport,
+      notifier,
+      replicas: 2,
+      shardTargetBytes: 40_000,
+      maxMessageBytes: 64 * 1024,
+      uploadTtlMs: 60_000,
+    });
+    const summary = await coordinator.ingest(
+      "noticed",
+      sourceOf(framesOf(sales(10_000), 1000)),
+      new AbortController().signal,
+    );
+    const dataset = (await registry.getDataset("noticed"))!;
+    expect(summary).toMatchObject({ dataset: "noticed", rows: 10_000, shards: dataset.shards.length });
+    expect(transport.deleted).toEqual([]);
+    const expected = (zone: (id: string) => boolean) =>
+      dataset.shards.flatMap((shard) => shard.replicas.filter(zone).map((id) => `${id} ${shard.id}`)).sort();
+    const told = () => notices.flatMap((n) => n.body.shardIds.map((id) => `${n.workerId} ${id}`)).sort();
+    // Answered after the reachable replicas (zone a) acknowledged, with the version's facts.
+    expect(told()).toEqual(expected((id) => id.startsWith("w-a")));
+    expect(
+      notices.every((n) => n.body.shardCount === dataset.shards.length && n.body.version === dataset.version),
+    ).toBe(true);
+    expect(notifier.queued).toBeGreaterThan(0);
+
+    down = false;
+    const repair = createRepairLoop({
+      registry,
+      transport,
+      replicas: 2,
+      intervalMs: 1000,
+      ticketTtlMs: 60_000,
+      notifier,
+    });
+    const queued = notifier.queued;
+    expect((await repair.runOnce()).noticesResent).toBe(queued);
+    expect(notifier.queued).toBe(0);
+    expect(told()).toEqual(expected(() => true));
   });
 });

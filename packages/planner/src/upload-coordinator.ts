@@ -11,9 +11,12 @@
  * report; at most `maxShardsFinishing` shards wait for their answers at once.
  *
  * The dataset version becomes visible only at the end, in one atomic registry commit,
- * once every replica of every shard agreed on rows, bytes and digest. Any failure,
- * and client cancellation, aborts the upload: replica streams are cancelled, stored
- * replicas are deleted, the pending upload is removed.
+ * once every replica of every shard agreed on rows, bytes and digest. Any failure
+ * before the commit, and client cancellation, aborts the upload: replica streams are
+ * cancelled, stored replicas are deleted, the pending upload is removed. After the
+ * commit, and before the client is answered, every replica worker is told that its
+ * shards are committed (commit-notifier.ts); a notice that cannot be delivered is
+ * queued for the repair loop and does not fail the upload.
  */
 import {
   encodeFlightData,
@@ -23,8 +26,9 @@ import {
   type FlightDataFrame,
   FlightError,
 } from "@flight-cluster/protocol";
-import type { Registry, ShardSpec, WorkerInfo } from "@flight-cluster/registry";
+import type { DatasetVersion, Registry, ShardSpec, WorkerInfo } from "@flight-cluster/registry";
 import type { Schema } from "apache-arrow";
+import { type CommitNotifier, createCommitNotifier } from "./commit-notifier.js";
 import { quoteForMessage, validateDatasetName } from "./dataset-name.js";
 import { noopPlannerMetrics, type PlannerMetrics } from "./metrics.js";
 import { placeReplicas } from "./placement.js";
@@ -69,6 +73,8 @@ export interface UploadCoordinatorOptions {
   readonly uploadTtlMs: number;
   /** Shards waiting for their replicas' answers while the next shard streams (default 2). */
   readonly maxShardsFinishing?: number;
+  /** Sends commit notices to replica workers (default: a notifier of its own; share the planner's). */
+  readonly notifier?: CommitNotifier;
   readonly metrics?: PlannerMetrics;
   readonly logger?: PlannerLogger;
 }
@@ -91,16 +97,17 @@ const EMPTY = new Uint8Array(0);
 export function createUploadCoordinator(options: UploadCoordinatorOptions): UploadCoordinator {
   const metrics = options.metrics ?? noopPlannerMetrics;
   const logger = options.logger ?? silentPlannerLogger;
+  const notifier =
+    options.notifier ??
+    createCommitNotifier({ registry: options.registry, transport: options.transport, metrics, logger });
   return {
     async ingest(datasetName, source, signal) {
       const dataset = validateDatasetName(datasetName);
       const upload = await options.registry.beginUpload(dataset, options.uploadTtlMs, signal).catch(rethrow);
       const run = new IngestRun(options, dataset, upload.id, upload.version, signal, logger);
+      let committed: DatasetVersion;
       try {
-        const summary = await run.execute(source);
-        metrics.uploadFinished("committed", summary.rows, summary.bytes);
-        logger.log("info", "upload_committed", { ...summary });
-        return summary;
+        committed = await run.execute(source);
       } catch (error) {
         run.cancel();
         const failure = signal.aborted ? FlightError.from(signal.reason ?? error) : toFlightError(error);
@@ -115,6 +122,24 @@ export function createUploadCoordinator(options: UploadCoordinatorOptions): Uplo
       } finally {
         run.stop();
       }
+      // Committed: nothing below may abort the upload. Never throws.
+      const notices = await notifier.notify(upload.id, committed);
+      const summary: UploadSummary = {
+        dataset,
+        version: committed.version,
+        uploadId: upload.id,
+        shards: committed.shards.length,
+        rows: committed.totalRows,
+        bytes: committed.totalBytes,
+        replicas: options.replicas,
+      };
+      metrics.uploadFinished("committed", summary.rows, summary.bytes);
+      logger.log("info", "upload_committed", {
+        ...summary,
+        notified: notices.delivered,
+        noticesMissed: notices.missed,
+      });
+      return summary;
     },
   };
 }
@@ -161,7 +186,8 @@ class IngestRun {
     this.#renewTimer.unref();
   }
 
-  async execute(source: FrameSource): Promise<UploadSummary> {
+  /** Stream, store and commit; resolves with the committed version. */
+  async execute(source: FrameSource): Promise<DatasetVersion> {
     const { registry, replicas, shardTargetBytes, maxMessageBytes } = this.#options;
     this.#workers = await registry.listWorkers(this.#signal).catch(rethrow);
     const distinct = new Set(this.#workers.map((worker) => worker.id)).size;
@@ -223,18 +249,7 @@ class IngestRun {
     this.#finishing.length = 0;
     this.#check();
     const shards = [...this.#shards].sort((a, b) => a.index - b.index);
-    const committed = await registry
-      .commitUpload(this.#uploadId, { schema: encodeSchema(schema), shards }, this.#signal)
-      .catch(rethrow);
-    return {
-      dataset: this.#dataset,
-      version: committed.version,
-      uploadId: this.#uploadId,
-      shards: committed.shards.length,
-      rows: committed.totalRows,
-      bytes: committed.totalBytes,
-      replicas,
-    };
+    return registry.commitUpload(this.#uploadId, { schema: encodeSchema(schema), shards }, this.#signal).catch(rethrow);
   }
 
   async #open(schema: Schema): Promise<{ forwarder: ShardForwarder; encoder: FlightDataEncoder }> {

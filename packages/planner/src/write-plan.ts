@@ -7,18 +7,21 @@
  * the planner to commit. The planner keeps nothing between calls: shard ids are
  * `<uploadId>.<index>` and placement is a pure function of the shard id and the live
  * workers, so any planner answers `plan_shards` identically, and commit verifies what
- * the workers recorded rather than trusting the client.
+ * the workers recorded rather than trusting the client. After the registry commit and
+ * before `commit_upload` answers, every replica worker is told that its shards are
+ * committed (commit-notifier.ts); undelivered notices do not fail the commit.
  */
 import { decodeSchema, encodeSchema, FlightError } from "@flight-cluster/protocol";
 import type { Registry, ShardSpec, WorkerInfo } from "@flight-cluster/registry";
 import { parseActionFields } from "./action-body.js";
+import { type CommitNotifier, createCommitNotifier } from "./commit-notifier.js";
 import { quoteForMessage, validateDatasetName } from "./dataset-name.js";
 import { noopPlannerMetrics, type PlannerMetrics } from "./metrics.js";
 import { placeReplicas } from "./placement.js";
 import { PlannerError } from "./planner-error.js";
 import { type PlannerLogger, silentPlannerLogger } from "./planner-logger.js";
 import { toFlightError } from "./registry-errors.js";
-import { discardUpload } from "./upload-cleanup.js";
+import { deleteShardReplicas, discardUpload } from "./upload-cleanup.js";
 import type { UploadSummary } from "./upload-coordinator.js";
 import { MAX_SHARDS_PER_UPLOAD, shardIdFor } from "./upload-ids.js";
 import type { WorkerTransport } from "./worker-transport.js";
@@ -59,6 +62,8 @@ export interface AbortUploadResult {
   readonly aborted: boolean;
   readonly deleted: number;
   readonly skipped: number;
+  /** True when the upload turned out to be committed (nothing was deleted). */
+  readonly committed?: boolean;
 }
 
 /** Options of {@link createWritePlanner}. */
@@ -70,6 +75,8 @@ export interface WritePlannerOptions {
   readonly uploadTtlMs: number;
   /** Largest action body accepted, in bytes. */
   readonly maxActionBodyBytes: number;
+  /** Sends commit notices to replica workers (default: a notifier of its own; share the planner's). */
+  readonly notifier?: CommitNotifier;
   readonly metrics?: PlannerMetrics;
   readonly logger?: PlannerLogger;
 }
@@ -101,6 +108,8 @@ export function createWritePlanner(options: WritePlannerOptions): WritePlanner {
   const { registry, replicas, maxActionBodyBytes: maxBytes } = options;
   const metrics = options.metrics ?? noopPlannerMetrics;
   const logger = options.logger ?? silentPlannerLogger;
+  const notifier =
+    options.notifier ?? createCommitNotifier({ registry, transport: options.transport, metrics, logger });
 
   function located(worker: WorkerInfo): PlannedReplica {
     return { workerId: worker.id, zone: worker.zone, location: worker.locations[0] ?? "" };
@@ -184,8 +193,10 @@ export function createWritePlanner(options: WritePlannerOptions): WritePlanner {
       const extra = upload.shards.filter((shard) => !requested.some((ref) => ref.shardId === shard.id));
       if (extra.length > 0) {
         // Stored but not part of the commit: delete them (their upload is gone now).
-        void discardUpload({ registry, transport: options.transport, logger }, uploadId, extra);
+        void deleteShardReplicas({ registry, transport: options.transport, logger }, extra, { uploadId });
       }
+      // Never throws: an undelivered notice is queued for the repair loop.
+      const notices = await notifier.notify(uploadId, committed);
       const summary: UploadSummary = {
         dataset: committed.name,
         version: committed.version,
@@ -196,7 +207,12 @@ export function createWritePlanner(options: WritePlannerOptions): WritePlanner {
         replicas,
       };
       metrics.uploadFinished("committed", summary.rows, summary.bytes);
-      logger.log("info", "upload_committed", { ...summary, direct: true });
+      logger.log("info", "upload_committed", {
+        ...summary,
+        direct: true,
+        notified: notices.delivered,
+        noticesMissed: notices.missed,
+      });
       return summary;
     },
 

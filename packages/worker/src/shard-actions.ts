@@ -6,6 +6,7 @@
  * | `shard.list` | empty | JSON array of the shards held (manifest entries without schemas) |
  * | `shard.delete` | JSON `{shardId}` | JSON `{shardId, deleted}` |
  * | `shard.copy_from` | JSON `{shardId, dataset, version, index, location, ticket}` | JSON `{shardId, rows, bytes, digest}` |
+ * | `shard.commit` | JSON `{uploadId, dataset, version, shardCount, committedAt, shardIds}` | JSON `{uploadId, marked, already, notHeld}` (shard-commit.ts) |
  *
  * `shard.copy_from` (repair) DoGets the shard from another worker's `location` with
  * `ticket`, stores it byte for byte, and keeps it only if its digest equals the one
@@ -24,15 +25,17 @@ import {
 } from "@flight-cluster/protocol";
 import { checkDatasetName, checkInteger, checkShardId } from "./identifiers.js";
 import type { WorkerOutcome } from "./metrics.js";
+import { commitShards } from "./shard-commit.js";
 import { storedShardJson } from "./shard-doput.js";
+import { checkField as field, jsonResult as json, parseActionBody as parseBody } from "./worker-action-body.js";
 import type { WorkerContext } from "./worker-context.js";
-import { WorkerInvalidArgumentError } from "./worker-errors.js";
 
 /** Names of the worker's actions. */
 export const WorkerActionType = {
   list: "shard.list",
   delete: "shard.delete",
   copyFrom: "shard.copy_from",
+  commit: "shard.commit",
 } as const;
 
 /** The actions a worker offers (ListActions). */
@@ -44,39 +47,12 @@ export const WORKER_ACTIONS: readonly ActionType[] = [
     description:
       'Copy a committed shard from another worker and verify its digest (repair): JSON {"shardId", "dataset", "version", "index", "location", "ticket"}.',
   },
+  {
+    type: WorkerActionType.commit,
+    description:
+      'Record durably that shards of an upload are committed (sent by the planner after it commits): JSON {"uploadId", "dataset", "version", "shardCount", "committedAt", "shardIds"}.',
+  },
 ];
-
-const utf8 = new TextEncoder();
-
-function json(value: unknown): Result {
-  return { body: utf8.encode(JSON.stringify(value)) };
-}
-
-function parseBody(action: Action, maxBytes: number): Record<string, unknown> {
-  if (action.body.byteLength > maxBytes) {
-    throw new FlightInvalidArgumentError(`${action.type} body of ${action.body.byteLength} bytes exceeds ${maxBytes}`);
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(action.body));
-  } catch {
-    throw new FlightInvalidArgumentError(`${action.type} body is not JSON`);
-  }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new FlightInvalidArgumentError(`${action.type} body must be a JSON object`);
-  }
-  return value as Record<string, unknown>;
-}
-
-function field<T>(action: string, check: () => T): T {
-  try {
-    return check();
-  } catch (error) {
-    if (error instanceof WorkerInvalidArgumentError)
-      throw new FlightInvalidArgumentError(`${action}: ${error.message}`);
-    throw error;
-  }
-}
 
 function listShards(wc: WorkerContext): Result[] {
   const shards = wc.store
@@ -175,6 +151,8 @@ export async function runWorkerAction(wc: WorkerContext, ctx: ServerCallContext,
       return deleteShard(wc, action);
     case WorkerActionType.copyFrom:
       return copyFrom(wc, ctx, action);
+    case WorkerActionType.commit:
+      return commitShards(wc, ctx, action);
     default:
       throw new FlightUnimplementedError(
         `unknown action ${JSON.stringify(action.type.slice(0, 64))}; this worker offers ${WORKER_ACTIONS.map((a) => a.type).join(", ")}`,

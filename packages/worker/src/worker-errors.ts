@@ -27,6 +27,8 @@ export const WorkerErrorCode = {
   MANIFEST_CORRUPT: "WORKER_MANIFEST_CORRUPT",
   /** A copied shard's digest differs from the digest the catalog records. */
   DIGEST_MISMATCH: "WORKER_DIGEST_MISMATCH",
+  /** `shard.commit` names an upload still pending in the registry, or shards held for another dataset, version or upload. */
+  COMMIT_REFUSED: "WORKER_COMMIT_REFUSED",
   /** A newer process registered with this worker id; this one is fenced and refuses writes. */
   FENCED: "WORKER_FENCED",
   /** The worker is draining or stopped and takes no new work. */
@@ -62,6 +64,7 @@ const grpcByCode: Readonly<Record<WorkerErrorCode, number>> = {
   WORKER_SHARD_FILE_CORRUPT: Grpc.DATA_LOSS,
   WORKER_MANIFEST_CORRUPT: Grpc.DATA_LOSS,
   WORKER_DIGEST_MISMATCH: Grpc.DATA_LOSS,
+  WORKER_COMMIT_REFUSED: Grpc.FAILED_PRECONDITION,
   WORKER_FENCED: Grpc.FAILED_PRECONDITION,
   WORKER_NOT_SERVING: Grpc.UNAVAILABLE,
   WORKER_CPU_TASK_FAILED: Grpc.INTERNAL,
@@ -149,6 +152,9 @@ export type ManifestCorruptError = InstanceType<typeof ManifestCorruptError>;
 /** `WORKER_DIGEST_MISMATCH`: a copied shard does not match the catalog's digest. */
 export const DigestMismatchError = subclass("DigestMismatchError", WorkerErrorCode.DIGEST_MISMATCH);
 export type DigestMismatchError = InstanceType<typeof DigestMismatchError>;
+/** `WORKER_COMMIT_REFUSED`: a `shard.commit` notice contradicts the registry or the manifest; nothing was marked. */
+export const ShardCommitRefusedError = subclass("ShardCommitRefusedError", WorkerErrorCode.COMMIT_REFUSED);
+export type ShardCommitRefusedError = InstanceType<typeof ShardCommitRefusedError>;
 /** `WORKER_FENCED`: a newer registration of this worker id exists. */
 export const WorkerFencedError = subclass("WorkerFencedError", WorkerErrorCode.FENCED);
 export type WorkerFencedError = InstanceType<typeof WorkerFencedError>;
@@ -173,6 +179,7 @@ export const workerErrorClasses: Readonly<Record<WorkerErrorCode, new (message: 
   WORKER_SHARD_FILE_CORRUPT: ShardFileCorruptError,
   WORKER_MANIFEST_CORRUPT: ManifestCorruptError,
   WORKER_DIGEST_MISMATCH: DigestMismatchError,
+  WORKER_COMMIT_REFUSED: ShardCommitRefusedError,
   WORKER_FENCED: WorkerFencedError,
   WORKER_NOT_SERVING: WorkerNotServingError,
   WORKER_CPU_TASK_FAILED: CpuTaskError,

@@ -155,6 +155,7 @@ describe("worker lifecycle", () => {
       "shard.list",
       "shard.delete",
       "shard.copy_from",
+      "shard.commit",
     ]);
     await expect(action(w, "shard.explode")).rejects.toBeInstanceOf(FlightUnimplementedError);
     await expect(action(w, "shard.delete", "not an object")).rejects.toThrow(/JSON object/);

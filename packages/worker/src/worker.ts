@@ -140,6 +140,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       logger,
       metrics,
       onChanged: () => wc.shardsChanged(),
+      // A new epoch means the registration had to be recreated: the registry may have lost its data.
+      epoch: () => heartbeat?.info?.epoch,
     });
     cleanups.push(() => collector.stop());
     await collector.runOnce().catch((error: unknown) => logger.log("warn", "orphan_gc_failed", { error }));
