@@ -118,7 +118,7 @@ export async function readEndpoint(ctx: EndpointReadContext): Promise<void> {
       );
     }
     const choice = rankLocations(live, {
-      rtt: (uri) => stats.rtt(uri),
+      rtt: (uri) => stats.baseRtt(uri),
       inflight: (uri) => stats.inflight(uri),
       zoneOf: (uri) => ctx.zoneOf(uri),
       callerZone: ctx.callerZone,

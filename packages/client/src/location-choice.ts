@@ -2,17 +2,17 @@
  * Which location serves an endpoint: a pure ranking of its candidate locations.
  *
  * 1. Zone: when the caller's zone is known, locations known to be in it come first.
- * 2. Latency: within the best tier, the locations whose round-trip estimate is within
+ * 2. Latency: within the best tier, the locations whose base round trip is within
  *    `NEAR_RATIO` times the lowest plus `NEAR_SLACK_MS` are "near" (a tie, allowing for
  *    measurement noise); the others follow, nearest first.
  * 3. Load: among near locations, fewer calls in flight first, so replicas with about the
  *    same round trip share the work; then the lower estimate; then the server's own order
  *    (the planner lists the nearest replica first).
  *
- * A clearly nearer replica therefore wins however busy it is; a replica that is really
- * overloaded answers more slowly, its estimate (fed by every DoGet's time to first
- * response) rises, and it stops being near. A location without a round-trip sample is
- * costed at the mean of the candidates' estimates (1 ms when none has one).
+ * A clearly nearer replica therefore wins however busy it is; a replica that stays
+ * overloaded answers more slowly, its base round trip (the minimum of its last samples,
+ * fed by every DoGet's time to first response) rises, and it stops being near. A location
+ * without a round-trip sample is costed at the mean of the candidates' (1 ms when none has one).
  */
 
 /** Round trips within this factor of the lowest (plus `NEAR_SLACK_MS`) count as a tie. */
@@ -30,6 +30,7 @@ export interface Candidate {
 
 /** What the ranking needs to know about locations. */
 export interface ChoiceInputs {
+  /** Round trip used for ranking (the base round trip), ms. */
   rtt(uri: string): number | undefined;
   inflight(uri: string): number;
   zoneOf(uri: string): string | undefined;

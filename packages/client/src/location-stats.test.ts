@@ -12,6 +12,17 @@ describe("LocationStats", () => {
     expect(stats.rtt("b")).toBeUndefined();
   });
 
+  it("keeps the base round trip as the minimum of the last 8 samples", () => {
+    const stats = new LocationStats({ alpha: 0.3, deadTtlMs: 1000 });
+    stats.sample("a", 10);
+    stats.sample("a", 50);
+    expect(stats.baseRtt("a")).toBe(10);
+    for (let i = 0; i < 7; i++) stats.sample("a", 30);
+    expect(stats.baseRtt("a")).toBe(30);
+    expect(stats.snapshot().get("a")?.baseRttMs).toBe(30);
+    expect(stats.baseRtt("b")).toBeUndefined();
+  });
+
   it("counts calls in flight and remembers dead locations for the TTL", () => {
     let now = 1_000;
     const stats = new LocationStats({ alpha: 0.3, deadTtlMs: 500, now: () => now });

@@ -4,16 +4,24 @@
  * whether it is known dead (and until when).
  *
  * Round-trip samples come from the probe at first use and from every DoGet's time to
- * first response; the estimate is an exponentially weighted moving average
- * (`ewma = alpha * sample + (1 - alpha) * ewma`). A dead location is avoided for
- * `deadTtlMs`, so a down worker costs one connect timeout per TTL, not one per endpoint.
+ * first response. Two moving estimates are kept: an exponentially weighted moving average
+ * (`ewma = alpha * sample + (1 - alpha) * ewma`, reported), and the minimum of the last
+ * {@link BASE_WINDOW} samples, the location's base round trip, which location choice uses:
+ * it ignores transient delays (a busy event loop, a queue) yet follows a lasting change
+ * within a window. A dead location is avoided for `deadTtlMs`, so a down worker costs one
+ * connect timeout per TTL, not one per endpoint.
  */
 import type { FlightError } from "@flight-cluster/protocol";
 
+/** Samples the base round trip is the minimum of. */
+export const BASE_WINDOW = 8;
+
 /** What is known about one location. */
 export interface LocationState {
-  /** Round-trip estimate, ms; undefined before the first sample. */
+  /** Round-trip estimate (moving average), ms; undefined before the first sample. */
   readonly rttMs: number | undefined;
+  /** Base round trip (minimum of the last samples), ms; undefined before the first sample. */
+  readonly baseRttMs: number | undefined;
   /** Calls in flight. */
   readonly inflight: number;
   /** Until when the location is avoided (ms since epoch); 0 when alive. */
@@ -26,6 +34,8 @@ export interface LocationState {
 
 interface MutableState {
   rttMs: number | undefined;
+  /** The last samples, oldest first (at most BASE_WINDOW). */
+  recent: number[];
   inflight: number;
   deadUntil: number;
   lastError: FlightError | undefined;
@@ -58,7 +68,7 @@ export class LocationStats {
   #state(uri: string): MutableState {
     let state = this.#states.get(uri);
     if (state === undefined) {
-      state = { rttMs: undefined, inflight: 0, deadUntil: 0, lastError: undefined, started: 0 };
+      state = { rttMs: undefined, recent: [], inflight: 0, deadUntil: 0, lastError: undefined, started: 0 };
       this.#states.set(uri, state);
     }
     return state;
@@ -69,11 +79,19 @@ export class LocationStats {
     const state = this.#state(uri);
     const value = Math.max(0, ms);
     state.rttMs = state.rttMs === undefined ? value : this.#alpha * value + (1 - this.#alpha) * state.rttMs;
+    state.recent.push(value);
+    if (state.recent.length > BASE_WINDOW) state.recent.shift();
   }
 
-  /** The round-trip estimate (ms), or undefined. */
+  /** The round-trip moving average (ms), or undefined. */
   rtt(uri: string): number | undefined {
     return this.#states.get(uri)?.rttMs;
+  }
+
+  /** The base round trip: the minimum of the last samples (ms), or undefined. */
+  baseRtt(uri: string): number | undefined {
+    const recent = this.#states.get(uri)?.recent;
+    return recent === undefined || recent.length === 0 ? undefined : Math.min(...recent);
   }
 
   /** Calls in flight to `uri`. */
@@ -116,6 +134,18 @@ export class LocationStats {
 
   /** A copy of every location's state. */
   snapshot(): Map<string, LocationState> {
-    return new Map([...this.#states].map(([uri, s]) => [uri, { ...s }]));
+    return new Map(
+      [...this.#states].map(([uri, s]) => [
+        uri,
+        {
+          rttMs: s.rttMs,
+          baseRttMs: this.baseRtt(uri),
+          inflight: s.inflight,
+          deadUntil: s.deadUntil,
+          lastError: s.lastError,
+          started: s.started,
+        },
+      ]),
+    );
   }
 }
