@@ -12,7 +12,7 @@ import { readdirSync, readFileSync } from "node:fs";
 
 /** Resource usage of one process. */
 export interface ProcessUsage {
-  /** Peak resident set size in bytes. */
+  /** Peak resident set size in bytes (Linux `VmHWM`; see {@link peakRssBytes}). */
   readonly maxRssBytes: number;
   /** User CPU time in seconds. */
   readonly cpuUserSeconds: number;
@@ -93,12 +93,28 @@ export function runQueueWaitSeconds(): number | undefined {
   return Number.isFinite(nanos) ? nanos / 1e9 : undefined;
 }
 
+/**
+ * Peak resident set size of this process in bytes. On Linux this is `VmHWM` from
+ * `/proc/self/status`: `getrusage`'s `ru_maxrss` (what `process.resourceUsage().maxRSS` reports)
+ * survives `execve`, so a child started by a parent holding 500 MiB reports at least 500 MiB.
+ * Elsewhere it falls back to `maxRSS`.
+ */
+export function peakRssBytes(): number {
+  try {
+    const match = /^VmHWM:\s+(\d+)\s+kB/m.exec(readFileSync("/proc/self/status", "utf8"));
+    if (match?.[1] !== undefined) return Number(match[1]) * 1024;
+  } catch {
+    // Not Linux.
+  }
+  return process.resourceUsage().maxRSS * 1024;
+}
+
 /** Peak RSS (bytes), CPU seconds and run-queue wait of this process so far. */
 export function processUsage(): ProcessUsage {
   const usage = process.resourceUsage();
   const wait = runQueueWaitSeconds();
   return {
-    maxRssBytes: usage.maxRSS * 1024,
+    maxRssBytes: peakRssBytes(),
     cpuUserSeconds: usage.userCPUTime / 1e6,
     cpuSystemSeconds: usage.systemCPUTime / 1e6,
     ...(wait === undefined ? {} : { runQueueWaitSeconds: wait }),

@@ -33,10 +33,23 @@ def run_queue_wait_seconds():
     return nanos / 1e9
 
 
+def peak_rss_bytes(ru) -> int:
+    """Peak RSS in bytes: VmHWM from /proc/self/status on Linux, because ru_maxrss survives execve
+    (a child reports at least its parent's RSS at fork); ru_maxrss (KiB on Linux) elsewhere."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return ru.ru_maxrss * 1024
+
+
 def usage() -> dict:
-    """Peak RSS (bytes; Linux reports ru_maxrss in KiB), CPU seconds and run-queue wait of this process."""
+    """Peak RSS (bytes), CPU seconds and run-queue wait of this process."""
     ru = resource.getrusage(resource.RUSAGE_SELF)
-    result = {"maxRssBytes": ru.ru_maxrss * 1024, "cpuUserSeconds": ru.ru_utime, "cpuSystemSeconds": ru.ru_stime}
+    result = {"maxRssBytes": peak_rss_bytes(ru), "cpuUserSeconds": ru.ru_utime, "cpuSystemSeconds": ru.ru_stime}
     wait = run_queue_wait_seconds()
     if wait is not None:
         result["runQueueWaitSeconds"] = wait
