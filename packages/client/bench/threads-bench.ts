@@ -24,7 +24,7 @@
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import { createClusterClient } from "@flight-cluster/client";
+import { type ClusterClient, createClusterClient } from "@flight-cluster/client";
 import { connect, FlightDataDecoder, FlightDescriptor } from "@flight-cluster/protocol";
 import { makeTable } from "../../../test/client/cluster-kit.js";
 import { startCluster } from "../../../test/kit/cluster.js";
@@ -53,16 +53,12 @@ async function timed(variant: string, body: () => Promise<{ bytes: number; rows:
   return { variant, seconds, bytes, rows, cpuSeconds: (used.user + used.system) / 1e6 };
 }
 
-async function mainThread(uri: string, dataset: string): Promise<{ bytes: number; rows: number }> {
-  const client = createClusterClient(uri, { flowControlWindowBytes: WINDOW });
-  try {
-    const fetch = client.fetch(dataset, { concurrency: CONCURRENCY, ordered: false });
-    let rows = 0;
-    for await (const batch of fetch) rows += batch.numRows;
-    return { bytes: fetch.progress().bytes, rows };
-  } finally {
-    client.close();
-  }
+/** One fetch with a client kept across runs (warm channels and probes, as the thread pools have). */
+async function mainThread(client: ClusterClient, dataset: string): Promise<{ bytes: number; rows: number }> {
+  const fetch = client.fetch(dataset, { concurrency: CONCURRENCY, ordered: false });
+  let rows = 0;
+  for await (const batch of fetch) rows += batch.numRows;
+  return { bytes: fetch.progress().bytes, rows };
 }
 
 /** A pool of worker threads kept across runs (a threaded client would keep its threads). */
@@ -200,14 +196,19 @@ async function main(): Promise<void> {
   const rounds = Number(process.argv[4] ?? 3);
   const server = await startServer(kind, rows);
   const { uri, dataset } = server;
-  const pools: ThreadPool[] = [];
+  const closers: Array<() => Promise<void>> = [];
   try {
     const threads = Math.max(2, availableParallelism());
+    const client = createClusterClient(uri, { flowControlWindowBytes: WINDOW });
+    closers.push(async () => client.close());
     const relay = new ThreadPool(threads, "relay");
     const consume = new ThreadPool(threads, "consume");
-    pools.push(relay, consume);
+    closers.push(
+      () => relay.close(),
+      () => consume.close(),
+    );
     const variants: Array<[string, () => Promise<{ bytes: number; rows: number }>]> = [
-      ["main", () => mainThread(uri, dataset)],
+      ["main", () => mainThread(client, dataset)],
       [`threads-relay x${threads}`, () => relay.run(uri, dataset)],
       [`threads-consume x${threads}`, () => consume.run(uri, dataset)],
     ];
@@ -223,14 +224,22 @@ async function main(): Promise<void> {
       for (const [name, run] of variants) record(await timed(name, run));
       if (kind === "pyarrow") record(await pyarrowClient(uri));
     }
+    // Paired comparison: within a round the variants run back to back, so the ratio of a
+    // variant's throughput to main's in the same round is less exposed to the machine's drift.
+    const mainRuns = results.get("main") ?? [];
     const summary = [...results].map(([name, runs]) => ({
       variant: name,
       mbPerSecond: Math.round(median(runs.map((x) => x.bytes / x.seconds / 1e6))),
       cpuSecondsPerGB: Number(median(runs.map((x) => x.cpuSeconds / (x.bytes / 1e9))).toFixed(2)),
+      speedVsMain: Number(
+        median(runs.map((x, i) => (mainRuns[i] === undefined ? 1 : mainRuns[i].seconds / x.seconds))).toFixed(2),
+      ),
+      roundsFasterThanMain: runs.filter((x, i) => mainRuns[i] !== undefined && x.seconds < mainRuns[i].seconds).length,
+      rounds: runs.length,
     }));
     process.stdout.write(`${JSON.stringify({ server: kind, summary, rows, cores: availableParallelism() })}\n`);
   } finally {
-    for (const pool of pools) await pool.close();
+    for (const close of closers) await close();
     await server.close();
   }
 }
