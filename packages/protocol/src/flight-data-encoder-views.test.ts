@@ -112,14 +112,15 @@ function handMadeViews<T extends Utf8View | BinaryView>(
     view.setInt32(at + 12, offset, true);
     previous = { value, index, offset };
   });
-  return makeData({
+  // makeData's overloads do not cover a generic view type; the props below are the view layout.
+  return (makeData as (props: object) => Data<T>)({
     type,
     length: values.length,
     nullCount: values.filter((v) => v === null).length,
     nullBitmap: bitmap(values.length, (i) => values[i] === null),
     views,
     variadicBuffers: parts.map((p) => Uint8Array.from(p)),
-  } as Parameters<typeof makeData<T>>[0]) as Data<T>;
+  });
 }
 
 /** Bytes of the distinct-consecutive out-of-line values of `values` (what one message must carry). */
