@@ -7,7 +7,8 @@
  * a projection the shard file's messages are sent as they are stored (pre-encoded
  * FlightData, read ahead a few messages, paced by the transport); with one, each batch
  * is decoded, its columns selected and re-encoded. The `x-flight-cluster-skip-batches`
- * header skips record batches for resume; schema and dictionaries are always sent.
+ * header skips record batches for resume; schema and dictionaries are always sent, and the
+ * response headers echo the header to acknowledge the skip.
  */
 import {
   EncodedFlightDataStream,
@@ -183,6 +184,9 @@ export async function doGetShard(wc: WorkerContext, ctx: ServerCallContext, tick
     );
   }
   const open = await wc.store.openShard(payload.shardId);
+  // Acknowledge the resume: the client then knows the skipped batches are not in this stream
+  // (a server without the header acknowledges nothing, and the client skips them itself).
+  if (skip > 0) ctx.addHeader(SKIP_BATCHES_HEADER, String(skip));
   try {
     const columns = payload.columns;
     if (columns === undefined) return new EncodedFlightDataStream(encodedMessages(wc, ctx, open, skip));
