@@ -2,12 +2,14 @@
  * The `flight-cluster` command line as a user runs it (the built dist/, as child
  * processes): bad arguments fail with one line and the right exit code; put of Arrow
  * IPC file/stream, Feather (LZ4) and Parquet files then get --out gives identical data
- * (checked by pyarrow); ls, status, rm; metrics; and `up` serving its demo dataset to
- * pyarrow, then draining on SIGTERM with exit code 0.
+ * (checked by pyarrow); put through the write plan and --through-planner store identical
+ * shards; bench against the cluster and against a pyarrow server; ls, status, rm; metrics;
+ * and `up` serving its demo dataset to pyarrow, then draining on SIGTERM with exit code 0.
  */
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   CLI_MAIN,
@@ -20,7 +22,59 @@ import {
   startCluster,
 } from "../kit/cluster.js";
 import { startProcess } from "../kit/process.js";
-import { REPO_ROOT, requirePyarrow } from "../kit/python.js";
+import { pythonPath, REPO_ROOT, requirePyarrow } from "../kit/python.js";
+
+const PYARROW_SERVERS = fileURLToPath(new URL("../client/pyarrow_flight_servers.py", import.meta.url));
+
+interface BenchJson {
+  endpoints: number;
+  rows: number;
+  bytes: number;
+  passes: number;
+  speedup: number;
+  chart: string | null;
+  results: { mode: string; concurrency: number; seconds: number[]; mbPerSecond: number; rowsPerSecond: number }[];
+}
+
+/** `bench` printed a table with both modes and positive rates, and wrote an SVG chart. */
+async function expectBench(uri: string, dataset: string, chart: string, rows: number): Promise<void> {
+  const table = await runCli(["bench", uri, dataset, "--passes", "2", "--concurrency", "4", "--chart", chart]);
+  expect(table.code, table.stderr).toBe(0);
+  const lines = table.stdout.split("\n");
+  expect(lines.find((l) => l.startsWith("MODE"))).toMatch(
+    /^MODE\s+CONCURRENCY\s+MEDIAN\s+MIN\s+MAX\s+MB\/S\s+ROWS\/S$/,
+  );
+  for (const [label, concurrency] of [
+    ["(a) parallel", 4],
+    ["(b) one at a time", 1],
+  ] as const) {
+    const line = lines.find((l) => l.startsWith(label));
+    expect(line, table.stdout).toBeDefined();
+    const cells = (line as string)
+      .slice(label.length)
+      .trim()
+      .split(/\s{2,}/);
+    expect(cells[0]).toBe(String(concurrency));
+    expect(Number(cells[4])).toBeGreaterThan(0);
+    expect(Number((cells[5] ?? "").replace(/,/g, ""))).toBeGreaterThan(0);
+  }
+  expect(table.stdout).toMatch(/parallel\/one-at-a-time: \d+\.\d\dx/);
+  const svg = await readFile(chart, "utf8");
+  expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+  expect(svg.trimEnd().endsWith("</svg>")).toBe(true);
+  expect(svg).toContain("one at a time");
+
+  const json = await runCli(["bench", uri, dataset, "--passes", "1", "--json"]);
+  expect(json.code, json.stderr).toBe(0);
+  const report = JSON.parse(json.stdout) as BenchJson;
+  expect(report.rows).toBe(rows);
+  expect(report.results.map((r) => [r.mode, r.concurrency, r.seconds.length])).toEqual([
+    ["parallel", 4, 1],
+    ["sequential", 1, 1],
+  ]);
+  for (const r of report.results) expect(r.mbPerSecond).toBeGreaterThan(0);
+  expect(report.speedup).toBeGreaterThan(0);
+}
 
 /** A failed command printed exactly one line, prefixed, with no stack trace. */
 function expectOneLineError(result: CommandResult, code: number, pattern: RegExp): void {
@@ -75,7 +129,7 @@ describe.concurrent("bad arguments", () => {
   it("prints help with exit code 0", async () => {
     const top = await runCli(["--help"]);
     expect(top.code).toBe(0);
-    for (const command of ["up", "planner", "worker", "put", "get", "ls", "rm", "status"]) {
+    for (const command of ["up", "planner", "worker", "put", "get", "ls", "rm", "status", "bench"]) {
       expect(top.stdout).toMatch(new RegExp(`\\n  ${command}\\s`));
     }
     const put = await runCli(["put", "--help"]);
@@ -174,6 +228,71 @@ describe("with a cluster", () => {
     expect(await readdir(dir)).not.toContain(expect.stringMatching(/\.tmp$/));
   });
 
+  it("put through the write plan (default) and --through-planner store identical shards", async () => {
+    const source = join(dir, "paths.arrows");
+    const written = lastJson<{ ok: boolean }>(
+      await runPython("cluster_client.py", [
+        "write-file",
+        "--file",
+        source,
+        "--format",
+        "stream",
+        "--rows",
+        String(ROWS),
+        "--batch-rows",
+        "15000",
+      ]),
+    );
+    expect(written.ok).toBe(true);
+    const direct = await runCli(["put", cluster.plannerUri, "cli/direct", source, "--concurrency", "3", "--json"]);
+    expect(direct.code, direct.stderr).toBe(0);
+    expect(JSON.parse(direct.stdout)).toMatchObject({ rows: ROWS, path: "write-plan", result: { rows: ROWS } });
+    const planned = await runCli(["put", cluster.plannerUri, "cli/planned", source, "--through-planner", "--json"]);
+    expect(planned.code, planned.stderr).toBe(0);
+    expect(JSON.parse(planned.stdout)).toMatchObject({ rows: ROWS, path: "planner" });
+    // Not a terminal: progress, if any, is plain lines (no carriage returns).
+    expect(direct.stderr + planned.stderr).not.toContain("\r");
+    const shardsOf = async (dataset: string) => {
+      const described = await runCli(["ls", cluster.plannerUri, dataset, "--json"]);
+      expect(described.code, described.stderr).toBe(0);
+      const answer = JSON.parse(described.stdout) as {
+        rows: number;
+        bytes: number;
+        shards: Record<string, unknown>[];
+      };
+      return {
+        rows: answer.rows,
+        bytes: answer.bytes,
+        shards: answer.shards.map((s) => ({
+          index: s["index"],
+          rows: s["rows"],
+          bytes: s["bytes"],
+          digest: s["digest"],
+        })),
+      };
+    };
+    const a = await shardsOf("cli/direct");
+    expect(a.rows).toBe(ROWS);
+    expect(a.shards.length).toBeGreaterThan(1);
+    expect(a.shards.every((s) => typeof s.digest === "string" && s.digest.length > 0)).toBe(true);
+    expect(await shardsOf("cli/planned")).toEqual(a);
+    expectOneLineError(
+      await runCli(["put", cluster.plannerUri, "cli/x", source, "--through-planner", "--concurrency", "2"]),
+      2,
+      /--concurrency applies only without --through-planner/,
+    );
+  });
+
+  it("bench reads a dataset in parallel and one endpoint at a time, prints a table and writes a chart", async () => {
+    await expectBench(cluster.plannerUri, "cli/arrow", join(dir, "bench.svg"), ROWS);
+    expectOneLineError(
+      await runCli(["bench", cluster.plannerUri, "cli/arrow", "--chart", join(dir, "bench.png")]),
+      2,
+      /must name an \.svg file/,
+    );
+    expectOneLineError(await runCli(["bench", cluster.plannerUri, "cli/nope"]), 1, /does not exist/);
+  });
+
   it("lists, describes, shows status, and removes datasets", async () => {
     const ls = await runCli(["ls", cluster.plannerUri]);
     expect(ls.code, ls.stderr).toBe(0);
@@ -262,6 +381,30 @@ describe("with a cluster", () => {
     const health = await fetch((url as string).replace(/\/metrics$/, "/healthz"));
     expect(health.status).toBe(200);
   });
+});
+
+describe("bench against a pyarrow server", () => {
+  it("prints both modes and writes a chart", async () => {
+    await requirePyarrow();
+    const dir = await mkdtemp(join(tmpdir(), "flight-cluster-cli-bench-"));
+    const server = await startProcess({
+      name: "pyarrow flight servers",
+      command: pythonPath(),
+      args: [PYARROW_SERVERS, "--servers", "2", "--endpoints", "6"],
+      cwd: REPO_ROOT,
+      isReady: (line) => line.includes('"listening"'),
+      readyTimeoutMs: 60_000,
+    });
+    try {
+      const locations = (JSON.parse(server.readyLine) as { locations: string[] }).locations;
+      expect(locations).toHaveLength(2);
+      // 6 endpoints of 5 batches of 500 rows each.
+      await expectBench(locations[0] as string, "anything", join(dir, "pyarrow.svg"), 6 * 5 * 500);
+    } finally {
+      await server.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
 
 describe("up", () => {

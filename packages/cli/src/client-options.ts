@@ -31,3 +31,18 @@ export interface ClientFlags {
 export function clientFlags(args: ParsedArgs): ClientFlags {
   return { zone: args.string("zone"), timeoutMs: args.durationMs("timeout", 30_000, 100, 3_600_000) };
 }
+
+/** `--concurrency`: endpoints (get, bench) or shards (put) moved at once. */
+export const CONCURRENCY_OPTION: Readonly<Record<string, OptionSpec>> = {
+  concurrency: {
+    type: "string",
+    value: "N",
+    description: "endpoints read (or shards uploaded) at once",
+    defaultText: "4",
+  },
+};
+
+/** Read `--concurrency` (1..256, default 4). @throws CliError CLI_USAGE for a bad value. */
+export function concurrencyFlag(args: ParsedArgs): number {
+  return args.integer("concurrency", 4, 1, 256);
+}

@@ -1,14 +1,13 @@
-/** `flight-cluster get <planner-uri> <dataset>`: GetFlightInfo, then DoGet of every endpoint in order. */
-import { FlightDescriptor } from "@flight-cluster/protocol";
+/** `flight-cluster get <planner-uri> <dataset>`: read every endpoint at once with the cluster client. */
+import type { ClusterClient, FetchEvent, FlightFetch } from "@flight-cluster/client";
 import { DataType, type RecordBatch, type Schema } from "apache-arrow";
 import { usageError } from "./cli-error.js";
-import { CLIENT_OPTIONS, clientFlags, JSON_OPTION } from "./client-options.js";
-import type { CommandSpec } from "./command.js";
+import { CLIENT_OPTIONS, CONCURRENCY_OPTION, clientFlags, concurrencyFlag, JSON_OPTION } from "./client-options.js";
+import { withClusterClient } from "./cluster-session.js";
+import type { CliIo, CommandSpec } from "./command.js";
 import { datasetArgument } from "./dataset-argument.js";
-import { readEndpoint } from "./endpoint-reader.js";
 import { formatBytes, formatDuration } from "./option-values.js";
-import { withPlannerSession } from "./planner-session.js";
-import { createProgressReporter } from "./progress-reporter.js";
+import { createProgressReporter, type ProgressReporter } from "./progress-reporter.js";
 import { createTableFileWriter, outputFormatForPath } from "./table-file-writer.js";
 import { formatTextTable } from "./text-table.js";
 import { formatCell } from "./value-format.js";
@@ -21,7 +20,7 @@ export interface GetSummary {
   readonly bytes: number;
   readonly endpoints: number;
   readonly seconds: number;
-  /** Locations that failed and were skipped for another replica. */
+  /** Reads that failed and were resumed at another replica. */
   readonly failovers: number;
 }
 
@@ -30,23 +29,30 @@ export const getCommand: CommandSpec = {
   name: "get",
   summary: "read a dataset: write it to a file (--out) or print its first rows",
   description:
-    "Asks the planner for the dataset's endpoints (one per shard, replicas nearest first) and reads them in\n" +
-    "order, each from its first replica that answers. --out writes an Arrow IPC file (.arrow, .feather),\n" +
-    "an IPC stream (.arrows) or Parquet (.parquet); the file appears only once it is complete.",
+    "Asks the planner for the dataset's endpoints (one per shard) and reads --concurrency of them at once,\n" +
+    "each from its best replica (same zone, lowest round trip, least busy), resuming at another replica if\n" +
+    "one fails mid-stream. Batches are written in endpoint order (the planner's flights are ordered).\n" +
+    "--out writes an Arrow IPC file (.arrow, .feather), an IPC stream (.arrows) or Parquet (.parquet);\n" +
+    "the file appears only once it is complete.",
   positionals: [
-    { name: "planner-uri", description: "the planner, e.g. grpc+tcp://localhost:8815" },
+    { name: "planner-uri", description: "the planner (or any Flight service), e.g. grpc+tcp://localhost:8815" },
     { name: "dataset", description: "dataset name" },
   ],
   options: {
     out: { type: "string", value: "FILE", description: "write the data to FILE (.arrow, .feather, .arrows, .parquet)" },
     columns: { type: "string", value: "A,B", description: "read only these columns, in this order" },
     limit: { type: "string", value: "N", description: "rows to print without --out", defaultText: "20" },
+    ordered: {
+      type: "boolean",
+      description: "keep endpoint order even when the service says its flight is unordered",
+    },
+    ...CONCURRENCY_OPTION,
     ...CLIENT_OPTIONS,
     ...JSON_OPTION,
   },
   examples: [
     "get grpc+tcp://localhost:8815 demo/sales --limit 5",
-    "get grpc+tcp://localhost:8815 demo/sales --columns region,amount --out sales.parquet",
+    "get grpc+tcp://localhost:8815 demo/sales --columns region,amount --concurrency 8 --out sales.parquet",
   ],
   async run(args, { io, signal }) {
     const uri = args.uriPositional(0, "planner-uri");
@@ -55,48 +61,54 @@ export const getCommand: CommandSpec = {
     const out = args.string("out");
     const limit = args.integer("limit", 20, 0, 1_000_000);
     const json = args.flag("json");
+    const concurrency = concurrencyFlag(args);
     if (out !== undefined && args.string("limit") !== undefined)
       throw usageError("--limit applies only without --out", "get");
     const flags = clientFlags(args);
     if (out !== undefined) outputFormatForPath(out);
-    const descriptor =
-      columns === undefined
-        ? FlightDescriptor.forPath(dataset)
-        : FlightDescriptor.forCommand(JSON.stringify({ dataset, columns }));
     const started = performance.now();
-    await withPlannerSession(uri, { ...flags, signal }, async (session) => {
-      const info = await session.planner.getFlightInfo(descriptor, session.unaryOptions());
+    await withClusterClient(uri, flags, async (client) => {
       let failovers = 0;
-      const onFailover = (location: string, error: unknown): void => {
-        failovers += 1;
-        const why = error instanceof Error ? error.message : String(error);
-        io.stderr.write(`flight-cluster: ${location} failed (${why.split("\n")[0]}); trying the next replica\n`);
+      let progress: ProgressReporter | undefined;
+      const received = { rows: 0, bytes: 0 };
+      const onEvent = (event: FetchEvent): void => {
+        if (event.kind === "failover" && event.willRetry) {
+          failovers += 1;
+          const why = event.error.message.split("\n")[0];
+          io.stderr.write(`flight-cluster: ${event.location} failed (${why}); resuming at another replica\n`);
+        } else if (event.kind === "batch") {
+          received.rows += event.rows;
+          received.bytes += event.bytes;
+          progress?.update(received.rows, received.bytes);
+        }
       };
+      const fetch = startFetch(client, dataset, {
+        columns,
+        concurrency,
+        ordered: args.flag("ordered") ? true : undefined,
+        signal,
+        onEvent,
+      });
+      const info = await fetch.info();
+      const schema = await fetch.schema();
       if (out === undefined) {
-        await printRows(info.schema, info.totalRecords, limit, json, io.stdout, async function* () {
-          for (const endpoint of info.endpoints) yield* readEndpoint(session, endpoint, signal, onFailover);
-        });
+        await printRows(schema, info.totalRecords, limit, json, io.stdout, fetch);
         return;
       }
-      const writer = await createTableFileWriter(out, info.schema);
-      const progress = createProgressReporter(io.stderr, {
+      const writer = await createTableFileWriter(out, schema);
+      progress = createProgressReporter(io.stderr, {
         label: `get ${dataset}`,
         totalRows: info.totalRecords >= 0 ? info.totalRecords : undefined,
       });
       let rows = 0;
-      let bytes = 0;
       try {
-        for (const endpoint of info.endpoints) {
-          for await (const batch of readEndpoint(session, endpoint, signal, onFailover)) {
-            await writer.write(batch);
-            rows += batch.numRows;
-            bytes += batch.data.byteLength;
-            progress.update(rows, bytes);
-          }
+        for await (const batch of fetch) {
+          await writer.write(batch);
+          rows += batch.numRows;
         }
         const written = await writer.close();
         progress.finish();
-        const summary: GetSummary = {
+        reportGet(io, json, {
           dataset,
           out,
           rows,
@@ -104,15 +116,7 @@ export const getCommand: CommandSpec = {
           endpoints: info.endpoints.length,
           seconds: (performance.now() - started) / 1000,
           failovers,
-        };
-        if (json) {
-          io.stdout.write(`${JSON.stringify(summary)}\n`);
-        } else {
-          io.stdout.write(
-            `get ${dataset}: ${rows.toLocaleString("en-US")} rows from ${info.endpoints.length} endpoint(s) ` +
-              `-> ${out} (${formatBytes(written.bytes)}) in ${formatDuration(summary.seconds * 1000)}\n`,
-          );
-        }
+        });
       } catch (error) {
         progress.finish();
         await writer.abort();
@@ -122,30 +126,55 @@ export const getCommand: CommandSpec = {
   },
 };
 
+interface StartFetchOptions {
+  readonly columns: readonly string[] | undefined;
+  readonly concurrency: number;
+  readonly ordered: boolean | undefined;
+  readonly signal: AbortSignal;
+  readonly onEvent: (event: FetchEvent) => void;
+}
+
+function startFetch(client: ClusterClient, dataset: string, o: StartFetchOptions): FlightFetch {
+  return client.fetch(dataset, {
+    concurrency: o.concurrency,
+    signal: o.signal,
+    onEvent: o.onEvent,
+    ...(o.columns === undefined ? {} : { columns: o.columns }),
+    ...(o.ordered === undefined ? {} : { ordered: o.ordered }),
+  });
+}
+
+function reportGet(io: CliIo, json: boolean, summary: GetSummary): void {
+  if (json) {
+    io.stdout.write(`${JSON.stringify(summary)}\n`);
+    return;
+  }
+  io.stdout.write(
+    `get ${summary.dataset}: ${summary.rows.toLocaleString("en-US")} rows from ${summary.endpoints} endpoint(s) ` +
+      `-> ${summary.out} (${formatBytes(summary.bytes)}) in ${formatDuration(summary.seconds * 1000)}\n`,
+  );
+}
+
 async function printRows(
   schema: Schema,
   totalRecords: number,
   limit: number,
   json: boolean,
   stdout: NodeJS.WritableStream,
-  batches: () => AsyncGenerator<RecordBatch>,
+  batches: AsyncIterable<RecordBatch>,
 ): Promise<void> {
   const rows: string[][] = [];
   const objects: Record<string, unknown>[] = [];
   let seen = 0;
   if (limit > 0) {
-    const iterator = batches();
-    try {
-      for await (const batch of iterator) {
-        for (let i = 0; i < batch.numRows && seen < limit; i++, seen++) {
-          const cells = schema.fields.map((field, c) => formatValue(batch.getChildAt(c)?.get(i), field.type));
-          if (json) objects.push(Object.fromEntries(schema.fields.map((f, c) => [f.name, cells[c]])));
-          else rows.push(cells);
-        }
-        if (seen >= limit) break;
+    // Leaving the loop early cancels the rest of the fetch.
+    for await (const batch of batches) {
+      for (let i = 0; i < batch.numRows && seen < limit; i++, seen++) {
+        const cells = schema.fields.map((field, c) => formatValue(batch.getChildAt(c)?.get(i), field.type));
+        if (json) objects.push(Object.fromEntries(schema.fields.map((f, c) => [f.name, cells[c]])));
+        else rows.push(cells);
       }
-    } finally {
-      await iterator.return(undefined);
+      if (seen >= limit) break;
     }
   }
   if (json) {

@@ -1,5 +1,6 @@
 /** Every command of `flight-cluster`, in the order `--help` lists them. */
 import type { CommandSpec } from "./command.js";
+import { benchCommand } from "./command-bench.js";
 import { getCommand } from "./command-get.js";
 import { lsCommand } from "./command-ls.js";
 import { plannerCommand } from "./command-planner.js";
@@ -19,4 +20,5 @@ export const COMMANDS: readonly CommandSpec[] = [
   lsCommand,
   rmCommand,
   statusCommand,
+  benchCommand,
 ];

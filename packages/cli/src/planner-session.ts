@@ -98,15 +98,23 @@ export async function withPlannerSession<T>(
   try {
     return await fn(session);
   } catch (error) {
-    if (error instanceof FlightError && error.code === StatusCode.UNAVAILABLE && isConnectFailure(error)) {
-      throw new CliError("CLI_UNREACHABLE", `cannot reach ${uri}: ${connectReason(error.rawMessage)}`, {
-        cause: error,
-      });
-    }
-    throw error;
+    throw unreachableError(uri, error);
   } finally {
     session.close();
   }
+}
+
+/**
+ * `error` itself, or, when it is an UNAVAILABLE failure to connect, a CliError
+ * CLI_UNREACHABLE `cannot reach <uri>: …` (exit 1) naming the address that failed.
+ */
+export function unreachableError(uri: string, error: unknown): unknown {
+  if (error instanceof FlightError && error.code === StatusCode.UNAVAILABLE && isConnectFailure(error)) {
+    return new CliError("CLI_UNREACHABLE", `cannot reach ${uri}: ${connectReason(error.rawMessage)}`, {
+      cause: error,
+    });
+  }
+  return error;
 }
 
 function isConnectFailure(error: FlightError): boolean {
