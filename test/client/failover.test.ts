@@ -33,7 +33,12 @@ async function startStalledListener(): Promise<{ uri: string; accepted: () => nu
     socket.on("error", () => {});
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  servers.push({ close: (done) => server.close(done), destroyConnections: () => sockets.forEach((s) => s.destroy()) });
+  servers.push({
+    close: (done) => server.close(done),
+    destroyConnections: () => {
+      for (const s of sockets) s.destroy();
+    },
+  });
   const address = server.address();
   const port = typeof address === "object" && address !== null ? address.port : 0;
   return { uri: `grpc+tcp://127.0.0.1:${port}`, accepted: () => accepted };
