@@ -2,9 +2,11 @@
  * Reads a stream of FlightData messages as Arrow data: the reader of client DoGet and
  * DoExchange and of server DoPut and DoExchange (pyarrow's `FlightStreamReader`).
  *
- * Pull-based: each read takes one message from the transport, whose own small buffer
- * and HTTP/2 flow control hold the sender back while the consumer is busy. No async
- * generators are stacked on the path: iterators are plain objects over `readChunk()`.
+ * Each read takes one message from the transport (a small bounded queue fed by the call's
+ * 'data' events; see grpc-message-queue.ts) and decodes it synchronously; while nobody
+ * reads, that queue fills, the call pauses and HTTP/2 flow control holds the sender back.
+ * No async generators are stacked on the path: the iterators are plain objects, and a read
+ * is one async step over the transport's (usually already resolved) promise.
  */
 import { type RecordBatch, type Schema, Table } from "apache-arrow";
 import { decodeFlightData, type FlightDataFrame } from "./flight-data.js";
@@ -93,36 +95,40 @@ export class FlightStreamReader implements AsyncIterable<RecordBatch> {
    * schema and dictionary messages are absorbed. Undefined at the end.
    * @throws FlightError from the transport or for malformed data (INVALID_ARGUMENT).
    */
-  async readChunk(): Promise<FlightStreamChunk | undefined> {
+  readChunk(): Promise<FlightStreamChunk | undefined> {
     const pending = this.#pending.shift();
-    if (pending !== undefined) return pending;
-    return this.#readChunkFromSource();
+    return pending !== undefined ? Promise.resolve(pending) : this.#readChunkFromSource();
   }
 
   async #readChunkFromSource(): Promise<FlightStreamChunk | undefined> {
     for (;;) {
-      const frame = await this.readFrame();
-      if (frame === undefined) return undefined;
-      if (frame.header.byteLength === 0) {
-        // No IPC message: descriptor-only messages are skipped; metadata-only ones are chunks.
-        if (frame.appMetadata.byteLength > 0) return { appMetadata: frame.appMetadata };
-        continue;
+      let frame = this.#firstFrame;
+      if (frame !== undefined) {
+        this.#firstFrame = undefined;
+      } else {
+        if (this.#ended) return undefined;
+        const message = await this.#source.read();
+        if (message === undefined) {
+          this.#ended = true;
+          return undefined;
+        }
+        frame = decodeFlightData(message, this.#maxMessageBytes);
       }
-      const decoded = this.#decoder.decode(frame);
-      switch (decoded.kind) {
-        case "batch":
-          return decoded.appMetadata.byteLength > 0
-            ? { data: decoded.batch, appMetadata: decoded.appMetadata }
-            : { data: decoded.batch };
-        case "metadata":
-          if (decoded.appMetadata.byteLength > 0) return { appMetadata: decoded.appMetadata };
-          continue;
-        case "schema":
-        case "dictionary":
-          if (decoded.appMetadata.byteLength > 0) return { appMetadata: decoded.appMetadata };
-          continue;
-      }
+      const chunk = this.#chunkOf(frame);
+      if (chunk !== undefined) return chunk;
     }
+  }
+
+  /** The chunk a frame carries, or undefined for one that carries none (schema, dictionary, descriptor only). */
+  #chunkOf(frame: FlightDataFrame): FlightStreamChunk | undefined {
+    if (frame.header.byteLength === 0) {
+      // No IPC message: descriptor-only messages are skipped; metadata-only ones are chunks.
+      return frame.appMetadata.byteLength > 0 ? { appMetadata: frame.appMetadata } : undefined;
+    }
+    const decoded = this.#decoder.decode(frame);
+    const meta = decoded.appMetadata.byteLength > 0 ? decoded.appMetadata : undefined;
+    if (decoded.kind !== "batch") return meta === undefined ? undefined : { appMetadata: meta };
+    return meta === undefined ? { data: decoded.batch } : { data: decoded.batch, appMetadata: meta };
   }
 
   /**
@@ -194,18 +200,21 @@ export class FlightStreamReader implements AsyncIterable<RecordBatch> {
   /** Record batches; metadata-only messages are skipped. Breaking out of the loop cancels the stream. */
   [Symbol.asyncIterator](): AsyncIterator<RecordBatch, undefined> {
     return {
-      next: async (): Promise<IteratorResult<RecordBatch, undefined>> => {
-        for (;;) {
-          const chunk = await this.readChunk();
-          if (chunk === undefined) return DONE;
-          if (chunk.data !== undefined) return { done: false, value: chunk.data };
-        }
-      },
+      next: () => this.#nextBatch(),
       return: async (): Promise<IteratorResult<RecordBatch, undefined>> => {
         this.cancel();
         return DONE;
       },
     };
+  }
+
+  async #nextBatch(): Promise<IteratorResult<RecordBatch, undefined>> {
+    for (;;) {
+      const pending = this.#pending.shift();
+      const chunk = pending ?? (await this.#readChunkFromSource());
+      if (chunk === undefined) return DONE;
+      if (chunk.data !== undefined) return { done: false, value: chunk.data };
+    }
   }
 
   /** Stops reading: a client call is cancelled; on a server the rest of the upload is ignored. */

@@ -7,7 +7,7 @@
 import * as grpc from "@grpc/grpc-js";
 import type { IncomingHeaders, OutgoingHeaders } from "./call-options.js";
 import { createFlightError, type FlightError, StatusCode } from "./flight-error.js";
-import { DrainWaiter, MessageQueue } from "./grpc-message-queue.js";
+import { cancelledError, DrainWaiter, MessageQueue } from "./grpc-message-queue.js";
 import { type FlightMethod, flightMethodPath, passDeserialize, passSerialize } from "./grpc-service.js";
 import {
   flightErrorFromAbort,
@@ -55,7 +55,7 @@ export interface ClientStreamAdapter {
   drained(): Promise<void>;
   /** Half-close the request side (bidi only). */
   halfClose(): void;
-  /** Cancel the call (CANCELLED on both sides). */
+  /** Cancel the call (CANCELLED on both sides); later reads reject with CANCELLED at once. */
   cancel(): void;
   /** Response headers (resolves empty if the call ends without any). */
   headers(): Promise<IncomingHeaders>;
@@ -212,16 +212,25 @@ export class GrpcChannel {
     let headers: IncomingHeaders | undefined;
     const headerWaiters: Array<(h: IncomingHeaders) => void> = [];
     let callError: FlightError | undefined;
-    const onAbort = () => call.cancel();
+    // Cancelling locally (abort, the reader stopped, the channel closed) fails reads at once
+    // and drops what is queued; a failure the transport reports comes after the messages before it.
+    const cancel = (error: FlightError) => {
+      queue.fail(error);
+      call.cancel();
+    };
+    const handle = { cancel: () => cancel(cancelledError()) };
+    const onAbort = () => {
+      if (signal !== undefined) cancel(flightErrorFromAbort(signal));
+    };
     signal?.addEventListener("abort", onAbort, { once: true });
     call.on("metadata", (md: grpc.Metadata) => {
       headers = fromMetadata(md);
       setup.onHeaders?.(headers);
       for (const w of headerWaiters.splice(0)) w(headers);
     });
-    this.#calls.add(call);
+    this.#calls.add(handle);
     call.on("status", (status: grpc.StatusObject) => {
-      this.#calls.delete(call);
+      this.#calls.delete(handle);
       signal?.removeEventListener("abort", onAbort);
       callError =
         status.code === grpc.status.OK
@@ -235,10 +244,9 @@ export class GrpcChannel {
       setup.onComplete?.(callError, fromMetadata(status.metadata));
     });
     if (setupError !== undefined) {
-      queue.fail(setupError);
-      call.cancel();
+      cancel(setupError);
     } else if (signal?.aborted) {
-      call.cancel();
+      cancel(flightErrorFromAbort(signal));
     }
     return {
       read: () => queue.read(),
@@ -250,9 +258,7 @@ export class GrpcChannel {
       halfClose() {
         writable?.end();
       },
-      cancel() {
-        call.cancel();
-      },
+      cancel: handle.cancel,
       headers() {
         if (headers !== undefined) return Promise.resolve(headers);
         return new Promise((resolve) => headerWaiters.push(resolve));
