@@ -4,13 +4,10 @@
  * start-up failures into one clear line.
  */
 
-import { type MetricsServer, startMetricsServer } from "@flight-cluster/planner";
 import { createRegistry, type Registry } from "@flight-cluster/registry";
 import { CliError } from "./cli-error.js";
 import type { OptionSpec } from "./command.js";
-
-/** A prom-client registry, as the planner's metrics server takes it (the CLI does not import prom-client). */
-type PromRegistry = Parameters<typeof startMetricsServer>[0]["registry"];
+import { type MetricsServer, type PrometheusSource, startMetricsServer } from "./metrics-server.js";
 
 /** Flags every server command takes. */
 export const SERVER_OPTIONS: Readonly<Record<string, OptionSpec>> = {
@@ -73,7 +70,7 @@ export async function openRegistry(url: string | undefined): Promise<Registry> {
 export async function maybeStartMetrics(
   port: number | undefined,
   host: string,
-  registry: PromRegistry,
+  registry: PrometheusSource,
   healthy: () => boolean,
 ): Promise<MetricsServer | undefined> {
   if (port === undefined) return undefined;

@@ -1,10 +1,7 @@
 /**
- * Prometheus wiring of {@link PlannerMetrics} (prom-client), and a small HTTP server
- * exposing `/metrics` and `/healthz`. Used by the entry points (CLI); domain code only
- * sees the PlannerMetrics interface.
+ * Prometheus wiring of {@link PlannerMetrics} (prom-client). Used by the entry points (the
+ * CLI serves the registry over HTTP); domain code only sees the PlannerMetrics interface.
  */
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
 import type { PlannerMetrics } from "./metrics.js";
 
@@ -98,71 +95,5 @@ export function createPromPlannerMetrics(options: PromPlannerMetricsOptions = {}
     commitNotice(outcome) {
       notices.inc({ outcome });
     },
-  };
-}
-
-/** Options of {@link startMetricsServer}. */
-export interface MetricsServerOptions {
-  readonly registry: Registry;
-  /** Port (0 picks a free one). */
-  readonly port: number;
-  /** Interface (default `localhost`). */
-  readonly host?: string;
-  /** Health check for `/healthz`: true answers 200, false 503. */
-  readonly healthy: () => boolean;
-}
-
-/** A running metrics HTTP server. */
-export interface MetricsServer {
-  readonly port: number;
-  /** `http://host:port`. */
-  readonly url: string;
-  /** Stop listening and close connections. */
-  close(): Promise<void>;
-}
-
-/**
- * Serve `GET /metrics` (Prometheus text format) and `GET /healthz` (200 `ok` when
- * healthy, 503 `unavailable` otherwise); anything else is 404.
- * @throws Error when the port cannot be bound.
- */
-export async function startMetricsServer(options: MetricsServerOptions): Promise<MetricsServer> {
-  const host = options.host ?? "localhost";
-  const server: Server = createServer((request, response) => {
-    const path = (request.url ?? "/").split("?")[0];
-    if (request.method !== "GET" && request.method !== "HEAD") {
-      response.writeHead(405, { allow: "GET, HEAD" }).end();
-      return;
-    }
-    if (path === "/healthz") {
-      const ok = options.healthy();
-      response.writeHead(ok ? 200 : 503, { "content-type": "text/plain" }).end(ok ? "ok\n" : "unavailable\n");
-      return;
-    }
-    if (path === "/metrics") {
-      options.registry.metrics().then(
-        (text) => response.writeHead(200, { "content-type": options.registry.contentType }).end(text),
-        () => response.writeHead(500).end(),
-      );
-      return;
-    }
-    response.writeHead(404, { "content-type": "text/plain" }).end("not found\n");
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
-  return {
-    port,
-    url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
   };
 }

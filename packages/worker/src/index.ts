@@ -9,7 +9,6 @@
 export * from "./cpu-pool.js";
 export * from "./logger.js";
 export * from "./metrics.js";
-export * from "./metrics-http.js";
 export * from "./metrics-prom.js";
 export { WORKER_ACTIONS, WorkerActionType } from "./shard-actions.js";
 export { SKIP_BATCHES_HEADER } from "./shard-doget.js";

@@ -1,24 +1,33 @@
 /**
- * A tiny HTTP server for operators: `GET /metrics` (Prometheus text format from a
- * prom-client registry) and `GET /healthz` (200 `ok` while healthy, 503 otherwise).
+ * The operators' HTTP endpoint of every long-running command (`planner`, `worker`, `up`):
+ * `GET /metrics` in Prometheus text format and `GET /healthz`. It lives in the CLI because
+ * prom-client is wired in at the entry points; the planner and worker packages only
+ * create their prom-client registries.
  */
-import { createServer } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Registry } from "prom-client";
 
-/** Options of {@link startWorkerMetricsServer}. */
-export interface WorkerMetricsServerOptions {
-  readonly registry: Registry;
+/** What the endpoint reads from a prom-client `Registry` (so the CLI needs no prom-client import). */
+export interface PrometheusSource {
+  /** The exposition text. */
+  metrics(): Promise<string>;
+  /** Its content type. */
+  readonly contentType: string;
+}
+
+/** Options of {@link startMetricsServer}. */
+export interface MetricsServerOptions {
+  readonly registry: PrometheusSource;
   /** Port (0 picks a free one). */
   readonly port: number;
   /** Interface (default `localhost`). */
   readonly host?: string;
-  /** `/healthz` answers 200 when this returns true, 503 otherwise (e.g. `() => worker.state === "serving"`). */
+  /** Health check for `/healthz`: true answers 200, false 503. */
   readonly healthy: () => boolean;
 }
 
-/** A running metrics endpoint. */
-export interface WorkerMetricsServer {
+/** A running metrics HTTP server. */
+export interface MetricsServer {
   readonly port: number;
   /** `http://host:port`. */
   readonly url: string;
@@ -27,12 +36,13 @@ export interface WorkerMetricsServer {
 }
 
 /**
- * Serve `/metrics` and `/healthz`; other paths are 404, other methods 405.
+ * Serve `GET /metrics` (Prometheus text format) and `GET /healthz` (200 `ok` when
+ * healthy, 503 `unavailable` otherwise); anything else is 404.
  * @throws Error when the port cannot be bound.
  */
-export async function startWorkerMetricsServer(options: WorkerMetricsServerOptions): Promise<WorkerMetricsServer> {
+export async function startMetricsServer(options: MetricsServerOptions): Promise<MetricsServer> {
   const host = options.host ?? "localhost";
-  const server = createServer((request, response) => {
+  const server: Server = createServer((request, response) => {
     const path = (request.url ?? "/").split("?")[0];
     if (request.method !== "GET" && request.method !== "HEAD") {
       response.writeHead(405, { allow: "GET, HEAD" }).end();
