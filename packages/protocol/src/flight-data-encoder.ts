@@ -32,6 +32,12 @@ import { schemaMessage } from "./ipc-schema-writer.js";
 export interface FlightDataEncoderOptions {
   /** Upper bound for one encoded FlightData message, default DEFAULT_MAX_MESSAGE_BYTES. */
   readonly maxMessageBytes?: number;
+  /**
+   * Where message memory comes from, `(size, alignedPos) => message` with the contract of
+   * `allocateGrpcMessage` (default: a new allocation per message). A server's DoGet passes
+   * its `SendBufferPool`.
+   */
+  readonly allocate?: (size: number, alignedPos: number) => Buffer;
 }
 
 /** Smallest accepted `maxMessageBytes`. */
@@ -56,6 +62,7 @@ export class FlightDataEncoder {
   /** The stream's schema. */
   readonly schema: Schema;
   private readonly maxMessageBytes: number;
+  private readonly allocate: (size: number, alignedPos: number) => Buffer;
   private readonly schemaHeader: Uint8Array;
   private readonly plan = new BodyPlan();
   private readonly dictionaries = new DictionaryTracker();
@@ -77,6 +84,7 @@ export class FlightDataEncoder {
       );
     }
     this.schema = schema;
+    this.allocate = options.allocate ?? allocateAligned;
     this.acceptedSchema = schema;
     this.maxMessageBytes = max;
     let dictionaries = false;
@@ -212,7 +220,7 @@ export class FlightDataEncoder {
     const headerSize = this.headerSize(target);
     const bodyLength = plan.bodyLength;
     const layout = flightDataLayout(-1, headerSize, appMetadata.length, bodyLength);
-    const out = allocateAligned(layout.size, layout.bodyPos);
+    const out = this.allocate(layout.size, layout.bodyPos);
     writeFlightDataFraming(out, layout, -1, headerSize, appMetadata.length, bodyLength);
     if (target.dictionaryId < 0) writeRecordBatchMessage(out, layout.headerPos, rows, plan);
     else writeDictionaryBatchMessage(out, layout.headerPos, target.dictionaryId, target.isDelta, rows, plan);

@@ -7,6 +7,7 @@
  */
 
 import type { FlightDataFrame } from "./flight-data.js";
+import { allocateGrpcMessage } from "./grpc-framed-send.js";
 
 /** Tag byte of FlightData.flight_descriptor (field 1, wire type 2). */
 export const TAG_DESCRIPTOR = 0x0a;
@@ -113,13 +114,12 @@ export function flightDataLayout(
 /**
  * Allocate a Buffer of `size` bytes whose byte `alignedPos` sits on an 8-byte boundary of
  * its ArrayBuffer (so typed arrays can be laid over the body, and an in-process decode of
- * the result is zero-copy). Costs at most 7 spare bytes. The content is uninitialized: the
- * caller must write every byte.
+ * the result is zero-copy), with room for the gRPC prefix in front so grpc-js sends it
+ * without copying (`grpc-framed-send.ts`). The content is uninitialized: the caller must
+ * write every byte, and must not change them once the message is sent.
  */
 export function allocateAligned(size: number, alignedPos: number): Buffer {
-  const raw = Buffer.allocUnsafe(size + 7);
-  const shift = (8 - ((raw.byteOffset + Math.max(alignedPos, 0)) & 7)) & 7;
-  return raw.subarray(shift, shift + size);
+  return allocateGrpcMessage(size, alignedPos);
 }
 
 /**

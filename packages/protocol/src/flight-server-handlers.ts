@@ -41,6 +41,7 @@ import {
 import { FlightStreamReader } from "./flight-stream-reader.js";
 import { type FlightMetadataWriter, FlightStreamWriter } from "./flight-stream-writer.js";
 import type { FlightMethod, ServerCallAdapter } from "./grpc-service.js";
+import type { SendBufferPool } from "./send-buffer-pool.js";
 import type { ServerCallContext, ServerCallContextImpl } from "./server-call-context.js";
 import { type FlightDataStream, toDataStream, writeDataStream } from "./server-data-stream.js";
 
@@ -90,6 +91,8 @@ export interface RpcSettings {
   readonly maxMessageBytes: number;
   /** Upper bound for incoming messages. */
   readonly maxReceiveMessageBytes: number;
+  /** Memory for the messages DoGet encodes (reused once written); a new allocation per message when absent. */
+  readonly sendBuffers?: SendBufferPool | undefined;
 }
 
 type Rpc = (
@@ -186,7 +189,7 @@ const rpcs: Record<FlightMethod, Rpc> = {
     const ticket = decodeTicket(await readRequest(call));
     if (handlers.doGet === undefined) unimplemented(call.method);
     const stream = toDataStream(await handlers.doGet(ctx, ticket));
-    await writeDataStream(stream, ctx, settings.maxMessageBytes);
+    await writeDataStream(stream, ctx, settings.maxMessageBytes, settings.sendBuffers);
   },
   async DoPut(handlers, ctx, call, settings) {
     if (handlers.doPut === undefined) unimplemented(call.method);

@@ -9,12 +9,13 @@
 import { DEFAULT_MAX_MESSAGE_BYTES } from "./flight-data.js";
 import { FlightError, FlightInvalidArgumentError, FlightUnavailableError, StatusCode } from "./flight-error.js";
 import type { Location } from "./flight-messages.js";
-import { type FlightServerHandlers, runRpc } from "./flight-server-handlers.js";
+import { type FlightServerHandlers, type RpcSettings, runRpc } from "./flight-server-handlers.js";
 import { HTTP2_DEFAULT_WINDOW_BYTES, HTTP2_MAX_WINDOW_BYTES } from "./grpc-server-window.js";
 import { createGrpcServer, type GrpcServerHandle, type ServerCallAdapter } from "./grpc-service.js";
 import { formatHost, parseLocation } from "./location.js";
 import { consoleLogger, type FlightLogger } from "./logger.js";
 import type { ServerMiddlewareFactory } from "./middleware.js";
+import { SendBufferPool } from "./send-buffer-pool.js";
 import { authenticateCall, type ServerAuthHandler } from "./server-auth.js";
 import { ServerCallContextImpl } from "./server-call-context.js";
 import { type ServerTlsOptions, validateServerTls } from "./tls-options.js";
@@ -141,6 +142,7 @@ export interface ListenResult {
 export class FlightServer {
   readonly #handlers: FlightServerHandlers;
   readonly #options: ResolvedFlightServerOptions;
+  readonly #rpcSettings: RpcSettings;
   readonly #grpc: GrpcServerHandle;
   readonly #inFlight = new Set<ServerCallContextImpl>();
   readonly #idleWaiters: Array<() => void> = [];
@@ -154,6 +156,11 @@ export class FlightServer {
   constructor(handlers: FlightServerHandlers, options: FlightServerOptions = {}) {
     this.#handlers = handlers;
     this.#options = resolveFlightServerOptions(options);
+    this.#rpcSettings = {
+      maxMessageBytes: this.#options.maxMessageBytes,
+      maxReceiveMessageBytes: this.#options.maxReceiveMessageBytes,
+      sendBuffers: new SendBufferPool(this.#options.maxMessageBytes),
+    };
     this.#grpc = createGrpcServer(
       {
         maxReceiveMessageBytes: this.#options.maxReceiveMessageBytes,
@@ -314,7 +321,7 @@ export class FlightServer {
         if (m !== undefined) ctx.middleware.set(key, m);
       }
       if (this.#options.auth !== undefined) await authenticateCall(this.#options.auth, ctx);
-      await runRpc(this.#handlers, ctx, call, this.#options);
+      await runRpc(this.#handlers, ctx, call, this.#rpcSettings);
       if (ctx.signal.aborted) error = FlightError.from(ctx.signal.reason);
     } catch (thrown) {
       error = this.#toFlightError(thrown, ctx);

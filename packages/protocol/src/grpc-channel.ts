@@ -7,7 +7,9 @@
 import * as grpc from "@grpc/grpc-js";
 import type { IncomingHeaders, OutgoingHeaders } from "./call-options.js";
 import { createFlightError, type FlightError, StatusCode } from "./flight-error.js";
+import { installFramedSend } from "./grpc-framed-send.js";
 import { cancelledError, DrainWaiter, MessageQueue } from "./grpc-message-queue.js";
+import { installReceiveDecoder } from "./grpc-receive-decoder.js";
 import { type FlightMethod, flightMethodPath, passDeserialize, passSerialize } from "./grpc-service.js";
 import {
   flightErrorFromAbort,
@@ -16,6 +18,7 @@ import {
   fromMetadata,
   toMetadata,
 } from "./grpc-status.js";
+import { consoleLogger } from "./logger.js";
 import { type ClientTlsOptions, pemToBuffer } from "./tls-options.js";
 
 /** How to reach a server. */
@@ -111,6 +114,8 @@ export class GrpcChannel {
       creds = grpc.credentials.createInsecure();
     }
     Object.assign(options, settings.grpcOptions);
+    installFramedSend(passSerialize, consoleLogger.warn ?? consoleLogger.error);
+    installReceiveDecoder(consoleLogger.warn ?? consoleLogger.error);
     this.#client = new grpc.Client(targetString(target), creds, options);
   }
 

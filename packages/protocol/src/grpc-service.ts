@@ -27,7 +27,9 @@
 import * as grpc from "@grpc/grpc-js";
 import type { IncomingHeaders, OutgoingHeaders } from "./call-options.js";
 import { createFlightError, type FlightError, StatusCode } from "./flight-error.js";
+import { installFramedSend } from "./grpc-framed-send.js";
 import { cancelledError, DrainWaiter, MessageQueue } from "./grpc-message-queue.js";
+import { installReceiveDecoder } from "./grpc-receive-decoder.js";
 import { applyServerReceiveWindow, type WindowWarning } from "./grpc-server-window.js";
 import { fromMetadata, toGrpcStatus, toMetadata } from "./grpc-status.js";
 import { pemToBuffer, type ServerTlsOptions } from "./tls-options.js";
@@ -80,8 +82,11 @@ export interface ServerCallAdapter {
   readonly cancelled: boolean;
   /** Next request message, or undefined after the client half-closed. Rejects with CANCELLED when cancelled. */
   read(): Promise<Uint8Array | undefined>;
-  /** Queue one response message; false means: await `drained()` before writing more. */
-  write(message: Uint8Array): boolean;
+  /**
+   * Queue one response message; false means: await `drained()` before writing more.
+   * `onWritten` runs after HTTP/2 reports the message written (not if the call failed or was cancelled first).
+   */
+  write(message: Uint8Array, onWritten?: () => void): boolean;
   /** Resolves when the transport accepts more; rejects with CANCELLED if the call ended first. */
   drained(): Promise<void>;
   /** Send response headers now (once; later calls are ignored). */
@@ -150,9 +155,12 @@ class GrpcServerCall implements ServerCallAdapter {
     return undefined;
   }
 
-  write(message: Uint8Array): boolean {
+  write(message: Uint8Array, onWritten?: () => void): boolean {
     if (!this.#headersSent) this.sendHeaders({});
-    return this.#stream.write(message);
+    if (onWritten === undefined) return this.#stream.write(message);
+    return this.#stream.write(message, (error: Error | null | undefined) => {
+      if (error === undefined || error === null) onWritten();
+    });
   }
 
   drained(): Promise<void> {
@@ -231,6 +239,8 @@ export function createGrpcServer(
     ...settings.grpcOptions,
   });
   const receiveWindow = applyServerReceiveWindow(server, settings.receiveWindowBytes, settings.warn);
+  installFramedSend(passSerialize, settings.warn);
+  installReceiveDecoder(settings.warn);
   for (const method of Object.values(FlightMethod)) {
     const handler: grpc.handleBidiStreamingCall<Uint8Array, Uint8Array> = (stream) => {
       dispatch(new GrpcServerCall(method, stream));

@@ -33,12 +33,14 @@ export {
 export type { AnyIterable, FlightServerHandlers, MaybePromise } from "./flight-server-handlers.js";
 export * from "./flight-stream-reader.js";
 export * from "./flight-stream-writer.js";
+export { allocateGrpcMessage } from "./grpc-framed-send.js";
 export { FLIGHT_SERVICE_NAME, FlightMethod, flightMethodPath } from "./grpc-service.js";
 export * from "./ipc-schema.js";
 export * from "./ipc-stream.js";
 export * from "./location.js";
 export * from "./logger.js";
 export * from "./middleware.js";
+export { SendBufferPool } from "./send-buffer-pool.js";
 export {
   type BasicTokenAuthOptions,
   createBasicTokenAuthHandler,

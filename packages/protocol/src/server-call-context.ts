@@ -132,10 +132,13 @@ export class ServerCallContextImpl implements ServerCallContext {
     this.#call.sendHeaders(merged);
   }
 
-  /** Writes one response message after the headers; false means: await `drained()`. */
-  write(message: Uint8Array): boolean {
+  /**
+   * Writes one response message after the headers; false means: await `drained()`.
+   * `onWritten` runs once the transport no longer needs the message's bytes (never if the call fails first).
+   */
+  write(message: Uint8Array, onWritten?: () => void): boolean {
     if (!this.#headersSent) this.flushHeaders();
-    return this.#call.write(message);
+    return this.#call.write(message, onWritten);
   }
 
   /** Resolves when the transport accepts more. */

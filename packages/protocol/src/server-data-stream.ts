@@ -12,6 +12,7 @@ import { RecordBatch, type Schema, Table } from "apache-arrow";
 import { DEFAULT_MAX_MESSAGE_BYTES, encodeFlightData } from "./flight-data.js";
 import { FlightDataEncoder } from "./flight-data-encoder.js";
 import { FlightInternalError } from "./flight-error.js";
+import type { SendBufferPool } from "./send-buffer-pool.js";
 
 /** An item a {@link GeneratorStream} may yield. */
 export type GeneratorStreamItem =
@@ -50,10 +51,23 @@ export class GeneratorStream {
   ) {}
 }
 
+/** Options of {@link EncodedFlightDataStream}. */
+export interface EncodedFlightDataStreamOptions {
+  /**
+   * Called with each message once the transport no longer needs its bytes (not for
+   * messages of a call that failed or was cancelled first): where a producer that reads
+   * into a {@link SendBufferPool} gives the memory back.
+   */
+  readonly onWritten?: ((message: Uint8Array) => void) | undefined;
+}
+
 /** Pre-encoded protobuf FlightData messages, written unchanged. The first must be the Schema message. */
 export class EncodedFlightDataStream {
   readonly kind = "encoded" as const;
-  constructor(readonly messages: Iterable<Uint8Array> | AsyncIterable<Uint8Array>) {}
+  constructor(
+    readonly messages: Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
+    readonly options: EncodedFlightDataStreamOptions = {},
+  ) {}
 }
 
 /** Anything a DoGet (or DoExchange helper) may return. */
@@ -67,7 +81,8 @@ export type FlightDataStream =
 
 /** Where a data stream is written: the server call. */
 export interface DataStreamSink {
-  write(message: Uint8Array): boolean;
+  /** Queue a message; `onWritten` runs once the transport no longer needs its bytes (never on failure). */
+  write(message: Uint8Array, onWritten?: () => void): boolean;
   drained(): Promise<void>;
   readonly signal: AbortSignal;
 }
@@ -100,12 +115,18 @@ export async function writeDataStream(
   stream: RecordBatchStream | GeneratorStream | EncodedFlightDataStream,
   sink: DataStreamSink,
   maxMessageBytes: number = DEFAULT_MAX_MESSAGE_BYTES,
+  pool?: SendBufferPool,
 ): Promise<void> {
   if (stream.kind === "encoded") {
-    await writeEncoded(stream.messages, sink);
+    const onWritten = stream.options.onWritten;
+    await writeEncoded(stream.messages, onWritten === undefined ? sink : releasingSink(sink, onWritten));
     return;
   }
-  const encoder = new FlightDataEncoder(stream.schema, { maxMessageBytes });
+  const encoder =
+    pool === undefined
+      ? new FlightDataEncoder(stream.schema, { maxMessageBytes })
+      : new FlightDataEncoder(stream.schema, { maxMessageBytes, allocate: (size, at) => pool.allocate(size, at) });
+  if (pool !== undefined) sink = releasingSink(sink, (message) => pool.release(message));
   if (!sink.write(encodeFlightData(encoder.encodeSchema()))) await sink.drained();
   if (stream.kind === "batches") {
     for (const batch of stream.batches) await writeBatch(encoder, batch, undefined, sink);
@@ -117,6 +138,15 @@ export async function writeDataStream(
   } else {
     for (const item of items) await writeItem(encoder, item, sink);
   }
+}
+
+/** `sink` whose every write reports its message to `onWritten` once written. */
+function releasingSink(sink: DataStreamSink, onWritten: (message: Uint8Array) => void): DataStreamSink {
+  return {
+    signal: sink.signal,
+    drained: () => sink.drained(),
+    write: (message) => sink.write(message, () => onWritten(message)),
+  };
 }
 
 async function writeEncoded(
