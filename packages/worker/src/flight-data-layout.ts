@@ -9,6 +9,14 @@
  * the protocol's encoder follows, which lets apache-arrow decode the body without
  * copying it.
  */
+import { allocateGrpcMessage } from "@flight-cluster/protocol";
+
+/**
+ * Where message memory comes from: `(size, alignedPos) => message`, with the contract of
+ * the protocol's `allocateGrpcMessage` (the gRPC prefix in front, so grpc-js sends the
+ * message without copying it).
+ */
+export type MessageAllocator = (size: number, alignedPos: number) => Buffer;
 
 /** Bytes of the gRPC length-prefixed message header in front of every message. */
 export const GRPC_MESSAGE_PREFIX_BYTES = 5;
@@ -88,8 +96,12 @@ export function flightDataLayout(headerLength: number, bodyLength: number): Flig
  * header bytes. The caller fills `[headerStart, headerStart + originalHeaderLength)`
  * and `[bodyStart, size)`, typically with one `readv` from the shard file.
  */
-export function allocateFlightData(layout: FlightDataLayout, originalHeaderLength: number): Buffer {
-  const buffer = Buffer.allocUnsafe(layout.size);
+export function allocateFlightData(
+  layout: FlightDataLayout,
+  originalHeaderLength: number,
+  allocate: MessageAllocator = allocateGrpcMessage,
+): Buffer {
+  const buffer = allocate(layout.size, layout.bodyStart);
   let at = 0;
   if (layout.paddedHeaderLength > 0) {
     buffer[at++] = TAG_DATA_HEADER;

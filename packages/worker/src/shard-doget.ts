@@ -80,6 +80,7 @@ async function* encodedMessages(
       skipBatches: skip,
       signal: ctx.signal,
       where: open.where,
+      allocate: (size, alignedPos) => wc.sendBuffers.allocate(size, alignedPos),
     });
     for await (const message of messages) {
       activity.addBytes(message.byteLength);
@@ -189,7 +190,11 @@ export async function doGetShard(wc: WorkerContext, ctx: ServerCallContext, tick
   if (skip > 0) ctx.addHeader(SKIP_BATCHES_HEADER, String(skip));
   try {
     const columns = payload.columns;
-    if (columns === undefined) return new EncodedFlightDataStream(encodedMessages(wc, ctx, open, skip));
+    if (columns === undefined) {
+      return new EncodedFlightDataStream(encodedMessages(wc, ctx, open, skip), {
+        onWritten: (message) => wc.sendBuffers.release(message),
+      });
+    }
     const schemaHeader = await readSchemaHeader(open);
     const schema = schemaShapeFromHeader(schemaHeader).schema;
     const indexes = projectionIndexes(schema, columns, payload.shardId);

@@ -3,13 +3,14 @@
  *
  * The fast path produces each message as a complete protobuf `FlightData` buffer:
  * tags and lengths are written first, then one `readv` puts the IPC header and body
- * (adjacent in the file) at their places in that buffer. That is the only copy the
- * worker makes of a byte it serves; grpc-js adds its framing copy.
+ * (adjacent in the file) at their places in that buffer, which carries gRPC's prefix in
+ * front so grpc-js sends it as it is. That is the only copy the worker makes of a byte
+ * it serves. DoGet reads into its `SendBufferPool`, so the blocks are reused.
  * At most `readAhead` messages are read ahead of the consumer, so memory per stream
  * is bounded by `readAhead` times the largest message, and a slow consumer stops the reads.
  */
 import type { FileHandle } from "node:fs/promises";
-import { allocateFlightData, flightDataLayout } from "./flight-data-layout.js";
+import { allocateFlightData, flightDataLayout, type MessageAllocator } from "./flight-data-layout.js";
 import type { ShardIndex, ShardIndexEntry } from "./shard-index.js";
 import type { IpcFrame } from "./shard-writer.js";
 import { ShardFileCorruptError } from "./worker-errors.js";
@@ -24,6 +25,8 @@ export interface ShardReadOptions {
   readonly signal?: AbortSignal | undefined;
   /** Names the file in error messages. */
   readonly where?: string | undefined;
+  /** Memory for the FlightData messages of {@link readShardFlightData} (default: a new allocation each). */
+  readonly allocate?: MessageAllocator | undefined;
 }
 
 /** The entries a read produces after skipping `skipBatches` record batches. */
@@ -40,9 +43,14 @@ export function selectEntries(index: ShardIndex, skipBatches: number): ShardInde
   return out;
 }
 
-async function readFlightData(file: FileHandle, entry: ShardIndexEntry, where: string): Promise<Buffer> {
+async function readFlightData(
+  file: FileHandle,
+  entry: ShardIndexEntry,
+  where: string,
+  allocate: MessageAllocator | undefined,
+): Promise<Buffer> {
   const layout = flightDataLayout(entry.headerLength, entry.bodyLength);
-  const buffer = allocateFlightData(layout, entry.headerLength);
+  const buffer = allocateFlightData(layout, entry.headerLength, allocate);
   const header = buffer.subarray(layout.headerStart, layout.headerStart + entry.headerLength);
   const body = buffer.subarray(layout.bodyStart, layout.bodyStart + entry.bodyLength);
   const views = entry.bodyLength > 0 ? [header, body] : [header];
@@ -103,7 +111,7 @@ export function readShardFlightData(
 ): AsyncGenerator<Buffer, void, undefined> {
   const where = options.where ?? "shard";
   const entries = selectEntries(index, options.skipBatches ?? 0);
-  return readAhead(entries, (e) => readFlightData(file, e, where), options);
+  return readAhead(entries, (e) => readFlightData(file, e, where, options.allocate), options);
 }
 
 /**

@@ -2,6 +2,7 @@
  * What the worker's Flight handlers share: its store, registry, caches, activity
  * counters and the checks that gate writes (fencing, draining).
  */
+import type { SendBufferPool } from "@flight-cluster/protocol";
 import type { Registry } from "@flight-cluster/registry";
 import type { CpuPool } from "./cpu-pool.js";
 import type { WorkerLogger } from "./logger.js";
@@ -18,6 +19,8 @@ export interface WorkerContext {
   readonly registry: Registry;
   readonly tickets: TicketCache;
   readonly pool: CpuPool;
+  /** Memory DoGet reads shard messages into; each block returns once HTTP/2 has written it. */
+  readonly sendBuffers: SendBufferPool;
   readonly activity: WorkerActivity;
   readonly logger: WorkerLogger;
   readonly metrics: WorkerMetrics;

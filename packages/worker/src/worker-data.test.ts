@@ -1,14 +1,16 @@
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import {
+  connect,
   FlightDescriptor,
   type FlightError,
   FlightFailedPreconditionError,
   FlightInvalidArgumentError,
   FlightNotFoundError,
+  SendBufferPool,
   StatusCode,
 } from "@flight-cluster/protocol";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { SKIP_BATCHES_HEADER } from "./shard-doget.js";
 import { makeTable, otherSchemaFrames } from "./shard-fixtures.test-kit.js";
 import {
@@ -61,6 +63,54 @@ describe("worker DoPut + DoGet over real sockets", () => {
     expect(rowsOf(resumed)).toEqual(rowsOf(table.slice(4000)));
     const resumedProjection = await readTicket(w.client, projected.id, { [SKIP_BATCHES_HEADER]: "5" });
     expect(rowsOf(resumedProjection)).toEqual(rowsOf(table.select(["id", "tag"]).slice(5000)));
+  });
+
+  it("serves pooled messages intact to three concurrent slow readers behind small windows", async () => {
+    const w = await bed.start("w1");
+    const table = makeTable(400_000, 20_000); // 20 messages of about 0.6 MB: each one from the DoGet pool
+    const upload = await bed.registry.beginUpload("pooled", 60_000);
+    await putShard(w.client, upload, "s-0", 0, table);
+    await commitUpload(bed.registry, upload.id, table, ["s-0"]);
+    const ticket = await bed.registry.createTicket(
+      { dataset: "pooled", version: upload.version, shardId: "s-0" },
+      60_000,
+    );
+    let allocated = 0;
+    let reused = 0;
+    const seen = new WeakSet<ArrayBufferLike>();
+    const allocate = SendBufferPool.prototype.allocate;
+    const spy = vi.spyOn(SendBufferPool.prototype, "allocate").mockImplementation(function (
+      this: SendBufferPool,
+      n,
+      at,
+    ) {
+      const message = allocate.call(this, n, at);
+      allocated += 1;
+      if (seen.has(message.buffer)) reused += 1;
+      seen.add(message.buffer);
+      return message;
+    });
+    try {
+      const read = async () => {
+        const client = connect(w.worker.uri, { flowControlWindowBytes: 256 * 1024 });
+        try {
+          const ids: number[] = [];
+          for await (const batch of client.doGet(ticket.id)) {
+            ids.push(...(batch.getChild("id")!.toArray() as Int32Array));
+            for (let i = 0; i < 5; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+          }
+          return ids;
+        } finally {
+          client.close();
+        }
+      };
+      const expected = Array.from(table.getChild("id")!.toArray() as Int32Array);
+      for (const ids of await Promise.all([read(), read(), read()])) expect(ids).toEqual(expected);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(allocated).toBeGreaterThanOrEqual(80);
+    expect(reused).toBeGreaterThan(0);
   });
 
   it("records both replicas when two workers store the same shard at once", async () => {

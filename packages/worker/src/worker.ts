@@ -10,7 +10,7 @@
  */
 import { statfs } from "node:fs/promises";
 import { hostname } from "node:os";
-import { type FlightLogger, FlightServer, formatHost } from "@flight-cluster/protocol";
+import { type FlightLogger, FlightServer, formatHost, SendBufferPool } from "@flight-cluster/protocol";
 import { createRegistry, type Registry } from "@flight-cluster/registry";
 import { type CpuPool, createCpuPool } from "./cpu-pool.js";
 import { Heartbeat } from "./heartbeat.js";
@@ -118,6 +118,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       registry,
       tickets: new TicketCache({ registry, ttlMs: o.ticketCacheMs }),
       pool,
+      sendBuffers: new SendBufferPool(o.maxMessageBytes),
       activity,
       logger,
       metrics,
