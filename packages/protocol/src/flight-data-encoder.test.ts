@@ -247,6 +247,22 @@ describe("slicing to maxMessageBytes", () => {
     }
   });
 
+  test("a batch just over the limit becomes two even halves, not a full message and a sliver", () => {
+    const column = () => makeVector(BigInt64Array.from({ length: 65_536 }, (_, k) => BigInt(k)));
+    const table = new Table({ a: column(), b: column(), c: column(), d: column() }); // 2 MiB of body
+    const encoder = new FlightDataEncoder(table.schema, { maxMessageBytes: 2 * 1024 * 1024 });
+    const frames = encoder.encodeBatch(table.batches[0]!);
+    const decoder = new FlightDataDecoder();
+    decoder.decode(encoder.encodeSchema());
+    const rows = frames.map((f) => (decoder.decode(f) as { batch: RecordBatch }).batch.numRows);
+    expect(rows).toEqual([32_768, 32_768]);
+    // Three messages' worth: three slices within one row of each other.
+    const small = new FlightDataEncoder(table.schema, { maxMessageBytes: 800 * 1024 });
+    const thirds = small.encodeBatch(table.batches[0]!).map((f) => f.body.length / 32);
+    expect(thirds).toHaveLength(3);
+    expect(Math.max(...thirds) - Math.min(...thirds)).toBeLessThanOrEqual(1);
+  });
+
   test("a row larger than the limit is sent alone; the others still fit", () => {
     const limit = 64 * 1024;
     const strings = Array.from({ length: 3000 }, (_, i) => (i === 1500 ? "y".repeat(100_000) : `row ${i}`));

@@ -182,6 +182,18 @@ export class FlightDataEncoder {
       }
       const body = this.plan.bodyLength;
       guess = body === 0 ? rowCount : Math.max(1, Math.floor((rows * Math.max(max - (size - body), 0)) / body));
+      // Not the last slice: spread the remaining rows evenly over as many slices as the
+      // fitting count needs, so a batch just over the limit becomes two halves instead of
+      // a full message and a sliver of a few rows. Fewer rows from the same start never
+      // make a larger message, so the even slice fits too.
+      const remaining = rowCount - start;
+      if (rows < remaining) {
+        const even = Math.ceil(remaining / Math.ceil(remaining / rows));
+        if (even < rows) {
+          rows = even;
+          this.planRows(types, columns, start, rows, rowCount, appMetadata, target);
+        }
+      }
       frames.push(this.writeFrame(target, rows, start + rows === rowCount ? appMetadata : EMPTY));
       // Later slices of a dictionary append to the first one.
       if (target.dictionaryId >= 0) target.isDelta = true;
