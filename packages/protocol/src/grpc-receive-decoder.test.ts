@@ -1,18 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { prng as random } from "./flight-data-helpers.test-kit.js";
 import { decodeInPlace, receiveDecoderInstalled } from "./grpc-receive-decoder.js";
 import { startTestServer } from "./protocol.test-kit.js";
-
-/** A small deterministic generator (mulberry32), so failures reproduce. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function framed(size: number, fill: number): Buffer {
   const m = Buffer.alloc(5 + size);
