@@ -9,37 +9,49 @@ const MiB = 1024 * 1024;
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 describe("SendBufferPool", () => {
-  it("hands a released block out again, framed and aligned", () => {
+  it("hands a released block out again, framed and aligned, for messages of its size class", () => {
     const pool = new SendBufferPool(2 * MiB);
     const first = pool.allocate(MiB, 13);
     expect(grpcFramedView(first)).toBeDefined();
     expect((first.byteOffset + 13) % 8).toBe(0);
     pool.release(first);
-    expect(pool.freeBlocks).toBe(1);
-    const second = pool.allocate(2 * MiB, 0);
+    expect(pool.freeBytes).toBe(first.buffer.byteLength);
+    const second = pool.allocate(MiB - 4096, 0); // same class: 1 MiB + 8 KiB
     expect(second.buffer).toBe(first.buffer);
-    expect(pool.freeBlocks).toBe(0);
-    expect(grpcFramedView(second)!.readUInt32BE(1)).toBe(2 * MiB);
+    expect(pool.freeBytes).toBe(0);
+    expect(grpcFramedView(second)!.readUInt32BE(1)).toBe(MiB - 4096);
+    const larger = pool.allocate(2 * MiB, 0); // the next class up: a new block
+    expect(larger.buffer).not.toBe(first.buffer);
+    expect(larger.buffer.byteLength).toBeGreaterThanOrEqual(2 * MiB + 12);
   });
 
   it("does not pool small messages, messages over its limit, or memory it did not make", () => {
     const pool = new SendBufferPool(MiB);
     const small = pool.allocate(1000, 0);
-    const large = pool.allocate(MiB + 1, 0);
+    const large = pool.allocate(MiB + 100, 0);
     pool.release(small);
     pool.release(large);
     pool.release(Buffer.alloc(MiB));
-    expect(pool.freeBlocks).toBe(0);
+    expect(pool.freeBytes).toBe(0);
     expect(grpcFramedView(small)).toBeDefined();
     expect(grpcFramedView(large)).toBeDefined();
   });
 
-  it("keeps at most maxFree blocks, and a block released twice only once", () => {
-    const pool = new SendBufferPool(MiB, 2);
+  it("keeps at most maxFreeBytes of free blocks, and a block released twice only once", () => {
+    const pool = new SendBufferPool(MiB, 2.5 * MiB);
     const messages = [1, 2, 3].map(() => pool.allocate(MiB, 0));
     for (const m of messages) pool.release(m);
     pool.release(messages[0]!);
-    expect(pool.freeBlocks).toBe(2);
+    expect(pool.freeBytes).toBe(2 * messages[0]!.buffer.byteLength);
+  });
+
+  it("holds a whole write buffer's worth: 17 messages released after the writer stopped are all reused", () => {
+    const pool = new SendBufferPool(2 * MiB);
+    const round = () => Array.from({ length: 17 }, () => pool.allocate(MiB, 0));
+    const first = round();
+    for (const m of first) pool.release(m);
+    const again = new Set(round().map((m) => m.buffer));
+    expect(first.every((m) => again.has(m.buffer))).toBe(true);
   });
 });
 
