@@ -119,15 +119,20 @@ export class FlightStreamReader implements AsyncIterable<RecordBatch> {
     }
   }
 
-  /** The chunk a frame carries, or undefined for one that carries none (schema, dictionary, descriptor only). */
+  /**
+   * The chunk a frame carries, or undefined for one that carries none (schema, dictionary,
+   * descriptor only). app_metadata riding on a Schema or dictionary message is dropped, as
+   * Arrow C++ (pyarrow) does: arrow-go's writer copies a batch's app_metadata onto the
+   * Schema and dictionary messages it sends with that batch, and the batch carries it too.
+   */
   #chunkOf(frame: FlightDataFrame): FlightStreamChunk | undefined {
     if (frame.header.byteLength === 0) {
       // No IPC message: descriptor-only messages are skipped; metadata-only ones are chunks.
       return frame.appMetadata.byteLength > 0 ? { appMetadata: frame.appMetadata } : undefined;
     }
     const decoded = this.#decoder.decode(frame);
+    if (decoded.kind !== "batch") return undefined;
     const meta = decoded.appMetadata.byteLength > 0 ? decoded.appMetadata : undefined;
-    if (decoded.kind !== "batch") return meta === undefined ? undefined : { appMetadata: meta };
     return meta === undefined ? { data: decoded.batch } : { data: decoded.batch, appMetadata: meta };
   }
 

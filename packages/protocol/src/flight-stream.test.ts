@@ -1,4 +1,4 @@
-import { type RecordBatch, Table, tableFromArrays } from "apache-arrow";
+import { Dictionary, Int32, type RecordBatch, Table, tableFromArrays, Utf8, vectorFromArray } from "apache-arrow";
 import { afterEach, describe, expect, it } from "vitest";
 import { encodeFlightData } from "./flight-data.js";
 import { FlightDataEncoder } from "./flight-data-encoder.js";
@@ -129,6 +129,23 @@ describe("DoGet, DoPut and DoExchange over a real socket", () => {
     expect((await empty.readAll()).numRows).toBe(0);
 
     await expect(t.client.doGet("nope").readAll()).rejects.toBeInstanceOf(FlightNotFoundError);
+  });
+
+  it("app_metadata on Schema and dictionary messages is dropped (as Arrow C++ does); the batch keeps its own", async () => {
+    // arrow-go's writer copies a batch's app_metadata onto the Schema and dictionary
+    // messages it sends with that batch.
+    const table = new Table({ tag: vectorFromArray(["a", "b", "a"], new Dictionary(new Utf8(), new Int32())) });
+    const encoder = new FlightDataEncoder(table.schema);
+    const copy = utf8("go-put-0");
+    const frames = [encoder.encodeSchema(), ...encoder.encodeBatch(table.batches[0]!, copy)];
+    expect(frames).toHaveLength(3); // schema, dictionary, batch
+    const messages = frames.map((f) => encodeFlightData({ ...f, appMetadata: copy }));
+    t = await startTestServer({ doGet: () => new EncodedFlightDataStream(messages) });
+    const chunks = await collect(t.client.doGet("x").chunks());
+    expect(chunks.map((c) => [c.data?.numRows, c.appMetadata === undefined ? undefined : text(c.appMetadata)])).toEqual(
+      [[3, "go-put-0"]],
+    );
+    expect(chunks[0]!.data!.getChild("tag")!.get(1)).toBe("b");
   });
 
   it("DoPut: the server reads the descriptor, batches and metadata, acknowledges each, and close() waits for it", async () => {
