@@ -4,10 +4,10 @@
  * grpc-js's `StreamDecoder` (`build/src/stream-decoder.js`, 1.14.7) splits each HTTP/2
  * DATA chunk into length-prefixed messages. It keeps every chunk of a message in a list
  * and joins them with `Buffer.concat` once the last one arrived: one copy, but of bytes
- * that came in up to 2 MiB earlier. With several streams interleaving on a connection (a
- * parallel fetch), those bytes have long left the CPU caches, and in the client benchmark
- * the join cost twice as much CPU per byte when reading eight endpoints at once as when
- * reading one at a time (benchmarks/results/client-analysis.md).
+ * that came in up to 2 MiB earlier. With several streams arriving at once (a parallel
+ * fetch), those bytes have long left the CPU caches: in a CPU profile of the client
+ * benchmark the join cost twice as much per byte when reading eight endpoints at once as
+ * when reading one at a time (docs/benchmarks.md, "Client benchmark").
  *
  * {@link installReceiveDecoder} replaces `StreamDecoder.prototype.write` with a decoder
  * that, as soon as a message's length is known, allocates the whole framed message and
