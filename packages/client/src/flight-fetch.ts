@@ -8,6 +8,8 @@
  * every timer cleared. The caller's signal and breaking out of the iteration cancel the
  * same way (with a CANCELLED FlightError).
  */
+
+import { setMaxListeners } from "node:events";
 import {
   type FlightDescriptor,
   FlightError,
@@ -55,6 +57,11 @@ export interface FetchDeps {
 
 const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
 
+/** Abort listeners one endpoint being read may hold on the fetch's signal at once (call, budget wait, connect, spare). */
+const LISTENERS_PER_ENDPOINT = 4;
+/** Abort listeners of the fetch itself (the caller's signal link, the merge, the renewer, spare). */
+const FETCH_LISTENERS = 8;
+
 /** Creates a fetch of `descriptor`; nothing runs until it is used. */
 export function createFetch(descriptor: FlightDescriptor, options: ResolvedFetchOptions, deps: FetchDeps): FlightFetch {
   return new FetchRun(descriptor, options, deps);
@@ -79,6 +86,11 @@ class FetchRun implements FlightFetch {
     this.#options = options;
     this.#deps = deps;
     this.#progress = new FetchProgressTracker(options.onEvent);
+    // Each endpoint being read listens on this signal a few times (its call, its budget
+    // wait, its ticket renewal), so concurrency >= 4 passes Node's default of 10 listeners
+    // and would print a "possible memory leak" warning that is not one. The bound keeps
+    // the check meaningful for a real leak.
+    setMaxListeners(LISTENERS_PER_ENDPOINT * options.concurrency + FETCH_LISTENERS, this.#controller.signal);
     const zone = deps.client.zone;
     this.#headers = zone === undefined ? options.headers : { ...options.headers, [ZONE_HEADER]: zone };
     const signal = options.signal;
