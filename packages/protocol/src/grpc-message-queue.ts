@@ -91,7 +91,11 @@ export class MessageQueue {
     this.#maxMessages = bounds.maxMessages;
     this.#maxBytes = bounds.maxBytes;
     stream.on("end", () => this.#finish(undefined));
-    stream.on("close", () => this.#finish(cancelledError()));
+    // 'close' follows 'end' on every completed call: build the CANCELLED error (a stack
+    // trace, about 0.15 ms) only when the stream closed without ending.
+    stream.on("close", () => {
+      if (!this.#finished) this.#finish(cancelledError());
+    });
     if (mapError !== undefined) {
       stream.on("error", (error: unknown) => {
         this.#transportError ??= mapError(error);
