@@ -1,17 +1,9 @@
 /** `flight-cluster planner`: run one planner process (production shape). */
-import { createJsonLogger, createPromPlannerMetrics, type RunningPlanner, startPlanner } from "@flight-cluster/planner";
+import { createJsonLogger, createPromPlannerMetrics, startPlanner } from "@flight-cluster/planner";
 import { usageError } from "./cli-error.js";
 import type { CommandSpec } from "./command.js";
 import { PLANNER_OPTIONS, plannerFlags } from "./planner-flags.js";
-import {
-  maybeStartMetrics,
-  metricsUrl,
-  openRegistry,
-  parseLogLevel,
-  SERVER_OPTIONS,
-  startFailure,
-  untilAborted,
-} from "./server-runtime.js";
+import { openRegistry, parseLogLevel, SERVER_OPTIONS, serveUntilAborted } from "./server-runtime.js";
 
 /** Command `planner`: run one planner until SIGTERM/SIGINT, then drain; throws CliError CLI_START_FAILED when it cannot start. */
 export const plannerCommand: CommandSpec = {
@@ -58,30 +50,16 @@ export const plannerCommand: CommandSpec = {
     const logger = createJsonLogger({ level: parseLogLevel(args.string("log-level"), verbose), component: "planner" });
     const metrics = createPromPlannerMetrics();
     const registry = await openRegistry(redis);
-    let planner: RunningPlanner;
-    try {
-      planner = await startPlanner({ ...options, registry, metrics, logger });
-    } catch (error) {
-      await registry.close().catch(() => undefined);
-      throw startFailure("the planner", error);
-    }
-    const metricsServer = await maybeStartMetrics(
-      metricsPort,
-      args.string("metrics-host") ?? host,
-      metrics.registry,
-      () => planner.state === "serving",
-    ).catch(async (error: unknown) => {
-      await planner.close();
-      await registry.close().catch(() => undefined);
-      throw error;
+    await serveUntilAborted({
+      what: "the planner",
+      registry,
+      start: () => startPlanner({ ...options, registry, metrics, logger }),
+      metrics: { port: metricsPort, host: args.string("metrics-host") ?? host, source: metrics.registry },
+      readyLine: (planner, url) =>
+        `flight-cluster planner ready ${planner.uri} (registry ${registry.backend}${url === undefined ? "" : `, metrics ${url}`})`,
+      drainMs,
+      io,
+      signal,
     });
-    const extra = metricsUrl(metricsServer);
-    io.stdout.write(
-      `flight-cluster planner ready ${planner.uri} (registry ${registry.backend}${extra === undefined ? "" : `, metrics ${extra}`})\n`,
-    );
-    await untilAborted(signal);
-    await planner.drain(drainMs);
-    await metricsServer?.close();
-    await registry.close().catch(() => undefined);
   },
 };

@@ -1,21 +1,8 @@
 /** `flight-cluster worker`: run one worker process (production shape). */
-import {
-  createPromWorkerMetrics,
-  createWorkerJsonLogger,
-  type RunningWorker,
-  startWorker,
-} from "@flight-cluster/worker";
+import { createPromWorkerMetrics, createWorkerJsonLogger, startWorker } from "@flight-cluster/worker";
 import { usageError } from "./cli-error.js";
 import type { CommandSpec } from "./command.js";
-import {
-  maybeStartMetrics,
-  metricsUrl,
-  openRegistry,
-  parseLogLevel,
-  SERVER_OPTIONS,
-  startFailure,
-  untilAborted,
-} from "./server-runtime.js";
+import { openRegistry, parseLogLevel, SERVER_OPTIONS, serveUntilAborted } from "./server-runtime.js";
 import { WORKER_OPTIONS, workerFlags } from "./worker-flags.js";
 
 /** Command `worker`: run one worker until SIGTERM/SIGINT, then deregister and drain; throws CliError CLI_START_FAILED when it cannot start. */
@@ -82,41 +69,28 @@ export const workerCommand: CommandSpec = {
     const logger = createWorkerJsonLogger({ level: parseLogLevel(args.string("log-level"), verbose) });
     const metrics = createPromWorkerMetrics();
     const registry = await openRegistry(redis);
-    let worker: RunningWorker;
-    try {
-      worker = await startWorker({
-        registry,
-        dataDir,
-        zone,
-        host,
-        port,
-        ...(advertise === undefined ? {} : { advertise }),
-        ...(id === undefined ? {} : { id }),
-        ...flags,
-        metrics,
-        logger,
-      });
-    } catch (error) {
-      await registry.close().catch(() => undefined);
-      throw startFailure("the worker", error);
-    }
-    const metricsServer = await maybeStartMetrics(
-      metricsPort,
-      args.string("metrics-host") ?? host,
-      metrics.registry,
-      () => worker.state === "serving",
-    ).catch(async (error: unknown) => {
-      await worker.close();
-      await registry.close().catch(() => undefined);
-      throw error;
+    await serveUntilAborted({
+      what: "the worker",
+      registry,
+      start: () =>
+        startWorker({
+          registry,
+          dataDir,
+          zone,
+          host,
+          port,
+          ...(advertise === undefined ? {} : { advertise }),
+          ...(id === undefined ? {} : { id }),
+          ...flags,
+          metrics,
+          logger,
+        }),
+      metrics: { port: metricsPort, host: args.string("metrics-host") ?? host, source: metrics.registry },
+      readyLine: (worker, url) =>
+        `flight-cluster worker ready ${worker.uri} (id ${worker.id}, zone ${zone}${url === undefined ? "" : `, metrics ${url}`})`,
+      drainMs,
+      io,
+      signal,
     });
-    const extra = metricsUrl(metricsServer);
-    io.stdout.write(
-      `flight-cluster worker ready ${worker.uri} (id ${worker.id}, zone ${zone}${extra === undefined ? "" : `, metrics ${extra}`})\n`,
-    );
-    await untilAborted(signal);
-    await worker.drain(drainMs);
-    await metricsServer?.close();
-    await registry.close().catch(() => undefined);
   },
 };

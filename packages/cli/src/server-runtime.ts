@@ -6,7 +6,7 @@
 
 import { createRegistry, type Registry } from "@flight-cluster/registry";
 import { CliError } from "./cli-error.js";
-import type { OptionSpec } from "./command.js";
+import type { CliIo, OptionSpec } from "./command.js";
 import { type MetricsServer, type PrometheusSource, startMetricsServer } from "./metrics-server.js";
 
 /** Flags every server command takes. */
@@ -98,4 +98,59 @@ export function startFailure(what: string, error: unknown): CliError {
 /** `http://host:port/metrics` of a metrics server, for ready lines. */
 export function metricsUrl(server: MetricsServer | undefined): string | undefined {
   return server === undefined ? undefined : `${server.url}/metrics`;
+}
+
+/** A started planner or worker, as a server command runs it. */
+export interface ServingProcess {
+  /** "serving" while it accepts calls (the metrics endpoint's /healthz reports it). */
+  readonly state: string;
+  drain(graceMs: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** What {@link serveUntilAborted} runs. */
+export interface ServeSpec<T extends ServingProcess> {
+  /** Names the process in a start-up failure ("the planner"). */
+  readonly what: string;
+  /** Closed when anything fails to start, and after the drain. */
+  readonly registry: Registry;
+  start(): Promise<T>;
+  /** `--metrics-port` (undefined: no endpoint), its host, and the Prometheus registry to serve. */
+  readonly metrics: { readonly port: number | undefined; readonly host: string; readonly source: PrometheusSource };
+  /** The ready line (without newline), given the metrics URL when there is an endpoint. */
+  readyLine(process: T, metricsUrl: string | undefined): string;
+  /** Grace for in-flight calls once `signal` aborts, ms. */
+  readonly drainMs: number;
+  readonly io: CliIo;
+  readonly signal: AbortSignal;
+}
+
+/**
+ * The life of a server command: start the process (closing the registry if it cannot),
+ * start the metrics endpoint (closing both if it cannot), print the ready line, serve until
+ * `signal` aborts, then drain and close everything.
+ * @throws CliError CLI_START_FAILED when the process or the metrics endpoint cannot start.
+ */
+export async function serveUntilAborted<T extends ServingProcess>(spec: ServeSpec<T>): Promise<void> {
+  const closeRegistry = () => spec.registry.close().catch(() => undefined);
+  let served: T;
+  try {
+    served = await spec.start();
+  } catch (error) {
+    await closeRegistry();
+    throw startFailure(spec.what, error);
+  }
+  const { port, host, source } = spec.metrics;
+  const metricsServer = await maybeStartMetrics(port, host, source, () => served.state === "serving").catch(
+    async (error: unknown) => {
+      await served.close();
+      await closeRegistry();
+      throw error;
+    },
+  );
+  spec.io.stdout.write(`${spec.readyLine(served, metricsUrl(metricsServer))}\n`);
+  await untilAborted(spec.signal);
+  await served.drain(spec.drainMs);
+  await metricsServer?.close();
+  await closeRegistry();
 }
