@@ -11,13 +11,9 @@
 import { type Data, type DataType, type RecordBatch, type Schema, Type, type Vector } from "apache-arrow";
 import { DEFAULT_MAX_MESSAGE_BYTES, type FlightDataFrame } from "./flight-data.js";
 import { collectDictionaries, DictionaryTracker } from "./flight-data-dictionaries.js";
-import {
-  allocateAligned,
-  flightDataLayout,
-  registerEncodedMessage,
-  writeFlightDataFraming,
-} from "./flight-data-wire.js";
+import { flightDataLayout, registerEncodedMessage, writeFlightDataFraming } from "./flight-data-wire.js";
 import { FlightInvalidArgumentError } from "./flight-error.js";
+import { allocateGrpcMessage } from "./grpc-framed-send.js";
 import { BodyPlan } from "./ipc-body-plan.js";
 import {
   dictionaryBatchMessageSize,
@@ -84,7 +80,7 @@ export class FlightDataEncoder {
       );
     }
     this.schema = schema;
-    this.allocate = options.allocate ?? allocateAligned;
+    this.allocate = options.allocate ?? allocateGrpcMessage;
     this.acceptedSchema = schema;
     this.maxMessageBytes = max;
     let dictionaries = false;
@@ -98,7 +94,7 @@ export class FlightDataEncoder {
     const header = this.schemaHeader;
     const descriptorLength = descriptor === undefined ? -1 : descriptor.length;
     const layout = flightDataLayout(descriptorLength, header.length, 0, 0);
-    const out = allocateAligned(layout.size, layout.headerPos);
+    const out = allocateGrpcMessage(layout.size, layout.headerPos);
     writeFlightDataFraming(out, layout, descriptorLength, header.length, 0, 0);
     if (descriptor !== undefined) out.set(descriptor, layout.descriptorPos);
     out.set(header, layout.headerPos);

@@ -7,7 +7,6 @@
  */
 
 import type { FlightDataFrame } from "./flight-data.js";
-import { allocateGrpcMessage } from "./grpc-framed-send.js";
 
 /** Tag byte of FlightData.flight_descriptor (field 1, wire type 2). */
 export const TAG_DESCRIPTOR = 0x0a;
@@ -109,17 +108,6 @@ export function flightDataLayout(
     pos = bodyPos + bodyLength;
   }
   return { size: pos, descriptorPos, headerPos, headerPadding, appMetadataPos, bodyPos };
-}
-
-/**
- * Allocate a Buffer of `size` bytes whose byte `alignedPos` sits on an 8-byte boundary of
- * its ArrayBuffer (so typed arrays can be laid over the body, and an in-process decode of
- * the result is zero-copy), with room for the gRPC prefix in front so grpc-js sends it
- * without copying (`grpc-framed-send.ts`). The content is uninitialized: the caller must
- * write every byte, and must not change them once the message is sent.
- */
-export function allocateAligned(size: number, alignedPos: number): Buffer {
-  return allocateGrpcMessage(size, alignedPos);
 }
 
 /**

@@ -7,8 +7,9 @@
  * 8-byte boundary and apache-arrow can decode it without copying.
  */
 
-import { allocateAligned, encodedMessageOf, flightDataLayout, writeFlightDataFraming } from "./flight-data-wire.js";
+import { encodedMessageOf, flightDataLayout, writeFlightDataFraming } from "./flight-data-wire.js";
 import { FlightInvalidArgumentError, FlightResourceExhaustedError } from "./flight-error.js";
+import { allocateGrpcMessage } from "./grpc-framed-send.js";
 
 /** One FlightData message, split into its fields. All fields are views, never copies. */
 export interface FlightDataFrame {
@@ -48,7 +49,7 @@ export function encodeFlightData(frame: FlightDataFrame): Buffer {
   const descriptorLength = frame.descriptor === undefined ? -1 : frame.descriptor.length;
   const { header, appMetadata, body } = frame;
   const layout = flightDataLayout(descriptorLength, header.length, appMetadata.length, body.length);
-  const out = allocateAligned(layout.size, layout.bodyPos);
+  const out = allocateGrpcMessage(layout.size, layout.bodyPos);
   writeFlightDataFraming(out, layout, descriptorLength, header.length, appMetadata.length, body.length);
   if (frame.descriptor !== undefined && layout.descriptorPos >= 0) out.set(frame.descriptor, layout.descriptorPos);
   if (layout.headerPos >= 0) out.set(header, layout.headerPos);
