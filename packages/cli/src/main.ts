@@ -1,11 +1,15 @@
 #!/usr/bin/env node
 /**
- * The `flight-cluster` executable. Wires process signals to an AbortSignal (first
- * SIGINT/SIGTERM: stop or drain; second: exit at once), runs the command line and
- * sets the exit code.
+ * The `flight-cluster` executable. Fixes V8's heap growth for a process that streams
+ * Arrow data (`useStreamingHeapGrowth`; `node --heap-growing-percent=N` overrides it),
+ * wires process signals to an AbortSignal (first SIGINT/SIGTERM: stop or drain; second:
+ * exit at once), runs the command line and sets the exit code.
  */
+import { useStreamingHeapGrowth } from "@flight-cluster/protocol";
 import { COMMANDS } from "./commands.js";
 import { runCli } from "./run-cli.js";
+
+useStreamingHeapGrowth();
 
 const controller = new AbortController();
 let signals = 0;
