@@ -12,6 +12,7 @@ const COLORS = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2"];
 const SHORT: Record<string, string> = {
   a: "(a) parallel",
   "a-ordered": "(a') parallel, ordered",
+  "a-v8-heap": '(a") parallel, V8 heap growth',
   b: "(b) one at a time",
   c: "(c) pyarrow loop",
   d: "(d) pyarrow threads",

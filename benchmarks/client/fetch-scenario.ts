@@ -13,6 +13,7 @@
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { createClusterClient } from "@flight-cluster/client";
+import { useStreamingHeapGrowth } from "@flight-cluster/protocol";
 import { runQueueWaitSeconds, type ScenarioPass } from "./scenario-output.js";
 
 const { values } = parseArgs({
@@ -21,6 +22,7 @@ const { values } = parseArgs({
     dataset: { type: "string" },
     concurrency: { type: "string", default: "8" },
     ordered: { type: "string", default: "false" },
+    "heap-growth": { type: "string", default: "streaming" },
   },
 });
 
@@ -37,6 +39,9 @@ async function main(): Promise<void> {
   const concurrency = positive("concurrency", values.concurrency, 1);
   if (values.ordered !== "true" && values.ordered !== "false") throw new Error("--ordered must be true or false");
   const ordered = values.ordered === "true";
+  // "streaming": what the CLI does and docs/client.md recommends; "v8": V8's own heap growth.
+  if (values["heap-growth"] === "streaming") useStreamingHeapGrowth();
+  else if (values["heap-growth"] !== "v8") throw new Error("--heap-growth must be streaming or v8");
   process.stdout.write(`${JSON.stringify({ event: "ready" })}\n`);
 
   const client = createClusterClient(planner);

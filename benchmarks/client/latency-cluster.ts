@@ -1,10 +1,12 @@
 /**
- * A cluster whose workers are reached only through delay proxies: a private redis-server,
+ * A cluster whose workers are reached through delay proxies: a private redis-server,
  * one planner and N workers as processes of the built CLI (`packages/cli/dist/main.js`),
  * and in front of each worker its own delay proxy process (test/kit/delay-proxy.ts) that
  * adds a fixed one-way delay to every chunk in both directions. Each worker advertises its
  * proxy's address, so every location in a FlightInfo is a proxy; the planner and the
- * workers' heartbeats reach Redis directly.
+ * workers' heartbeats reach Redis directly. With `directWithoutDelay`, a worker whose
+ * delay is 0 gets no proxy and advertises its own address (no added latency means no
+ * extra hop, and no proxy process taking CPU from the machine's two cores).
  */
 import { join } from "node:path";
 import { type BenchChild, freePort, startChild } from "./child-process.js";
@@ -27,6 +29,8 @@ export interface LatencyClusterOptions {
   readonly replicas: number;
   /** The planner's shard target, bytes of Arrow body. */
   readonly shardTargetBytes: number;
+  /** Start no proxy for a worker whose delay is 0 (it advertises its own address). Default false. */
+  readonly directWithoutDelay?: boolean;
   /** Progress lines. */
   readonly log?: (line: string) => void;
 }
@@ -37,12 +41,13 @@ export interface ClusterWorker {
   readonly id: string;
   readonly zone: string;
   readonly delayMs: number;
-  /** The advertised location: the proxy, `grpc+tcp://127.0.0.1:<proxy port>`. */
+  /** The advertised location: the proxy, `grpc+tcp://127.0.0.1:<proxy port>` (the worker itself when it has no proxy). */
   readonly location: string;
   /** The worker's own address, bypassing the proxy (for loading data). */
   readonly directUri: string;
   readonly workerPid: number;
-  readonly proxyPid: number;
+  /** The delay proxy's process, undefined when the worker is reached directly. */
+  readonly proxyPid: number | undefined;
 }
 
 /** A running cluster. */
@@ -114,8 +119,7 @@ export async function startLatencyCluster(options: LatencyClusterOptions): Promi
     });
     started.planner.push(planner);
     const plannerUri = READY_URI.exec(planner.readyLine)?.[1] ?? "";
-    const startOne = async (spec: WorkerSpec, i: number): Promise<ClusterWorker> => {
-      const workerPort = await freePort();
+    const startProxy = async (spec: WorkerSpec, i: number, workerPort: number): Promise<BenchChild> => {
       const proxy = await startChild({
         name: `delay proxy ${i} (${spec.delayMs} ms)`,
         command: process.execPath,
@@ -131,7 +135,14 @@ export async function startLatencyCluster(options: LatencyClusterOptions): Promi
         isReady: (line) => line.includes('"listening"'),
       });
       started.proxy.push(proxy);
-      const proxyPort = Number((JSON.parse(proxy.readyLine) as { port?: unknown }).port);
+      return proxy;
+    };
+    const startOne = async (spec: WorkerSpec, i: number): Promise<ClusterWorker> => {
+      const workerPort = await freePort();
+      const direct = options.directWithoutDelay === true && spec.delayMs === 0;
+      const proxy = direct ? undefined : await startProxy(spec, i, workerPort);
+      const proxyPort =
+        proxy === undefined ? workerPort : Number((JSON.parse(proxy.readyLine) as { port?: unknown }).port);
       const location = `grpc+tcp://127.0.0.1:${proxyPort}`;
       const id = `w${i}`;
       const worker = await startChild({
@@ -169,11 +180,12 @@ export async function startLatencyCluster(options: LatencyClusterOptions): Promi
         location,
         directUri: `grpc+tcp://127.0.0.1:${workerPort}`,
         workerPid: worker.pid,
-        proxyPid: proxy.pid,
+        proxyPid: proxy?.pid,
       };
     };
     const workers = await Promise.all(options.workers.map(startOne));
-    log(`cluster up: planner ${plannerUri}, ${workers.length} workers behind delay proxies`);
+    const proxied = workers.filter((worker) => worker.proxyPid !== undefined).length;
+    log(`cluster up: planner ${plannerUri}, ${workers.length} workers (${proxied} behind delay proxies)`);
     return { plannerUri, plannerPid: planner.pid, redisPid: redis.pid, workers, stop };
   } catch (error) {
     await stop();

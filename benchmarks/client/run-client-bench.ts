@@ -2,12 +2,14 @@
  * The client benchmark: `pnpm bench:client [--quick] [--out DIR] [--name NAME]`.
  *
  * For each added latency (0 ms and 20 ms one way per location): starts Redis, a planner
- * and N workers, each worker behind its own delay proxy (its advertised location), loads
- * datasets of N shards (shard i on worker i, replicas 1, so every endpoint has one location
- * on its own worker), then runs each scenario as its own process: (a) our parallel client,
- * (a') the same with the ordered merge, (b) our client one endpoint at a time, (c) pyarrow
- * looping over the endpoints, (d) pyarrow with a thread pool. Writes `<out>/<name>.json`,
- * `.md` and `.svg`. Method: docs/benchmarks.md, "Client benchmark".
+ * and N workers, each worker behind its own delay proxy (its advertised location) when
+ * latency is added and reached directly when not, loads datasets of N shards (shard i on
+ * worker i, replicas 1, so every endpoint has one location on its own worker), then runs
+ * each scenario as its own process: (a) our parallel client, (a') the same with the ordered
+ * merge, (a") the same with V8's default heap growth (the others use
+ * `useStreamingHeapGrowth`, as the CLI does), (b) our client one endpoint at a time, (c)
+ * pyarrow looping over the endpoints, (d) pyarrow with a thread pool. Writes
+ * `<out>/<name>.json`, `.md` and `.svg`. Method: docs/benchmarks.md, "Client benchmark".
  */
 import { execFileSync } from "node:child_process";
 import { mkdir, rm, writeFile } from "node:fs/promises";
@@ -47,7 +49,7 @@ const USAGE = `Usage: pnpm bench:client [--quick] [options]
   --passes N          timed passes per scenario, after 1 warm-up round (default: 5, and
                       more for small shards: 72 MiB / shard size, at most 15; quick 3);
                       passes alternate between the scenarios, round by round
-  --scenarios LIST    subset of a,a-ordered,b,c,d (default all)
+  --scenarios LIST    subset of a,a-ordered,a-v8-heap,b,c,d (default all)
   --out DIR           where results go (default benchmarks/results)
   --name NAME         base name of the result files (default client, or client-quick)
 `;
@@ -144,7 +146,11 @@ function machineFacts(): MachineFacts {
 /** The command line of a scenario against `dataset`. */
 function scenarioCommand(id: ScenarioId, plannerUri: string, dataset: string): ScenarioCommand {
   const common = ["--planner", plannerUri, "--dataset", dataset];
-  const node = (concurrency: number, ordered: boolean): ScenarioCommand => ({
+  const node = (
+    concurrency: number,
+    ordered: boolean,
+    heapGrowth: "streaming" | "v8" = "streaming",
+  ): ScenarioCommand => ({
     id,
     command: process.execPath,
     args: [
@@ -154,6 +160,8 @@ function scenarioCommand(id: ScenarioId, plannerUri: string, dataset: string): S
       String(concurrency),
       "--ordered",
       String(ordered),
+      "--heap-growth",
+      heapGrowth,
     ],
   });
   const py = (mode: string): ScenarioCommand => ({
@@ -166,6 +174,8 @@ function scenarioCommand(id: ScenarioId, plannerUri: string, dataset: string): S
       return node(workerCount, false);
     case "a-ordered":
       return node(workerCount, true);
+    case "a-v8-heap":
+      return node(workerCount, false, "v8");
     case "b":
       return node(1, false);
     case "c":
@@ -179,7 +189,9 @@ function clusterPids(cluster: LatencyCluster): number[] {
   return [
     cluster.plannerPid,
     cluster.redisPid,
-    ...cluster.workers.flatMap((worker) => [worker.workerPid, worker.proxyPid]),
+    ...cluster.workers.flatMap((worker) =>
+      worker.proxyPid === undefined ? [worker.workerPid] : [worker.workerPid, worker.proxyPid],
+    ),
   ];
 }
 
@@ -194,6 +206,7 @@ async function measureDelay(delayMs: number): Promise<RunFigures[]> {
       workers: Array.from({ length: workerCount }, (_, i) => ({ zone: ZONES[i % ZONES.length] as string, delayMs })),
       replicas: 1,
       shardTargetBytes: Math.max(...shardSizes) * MiB,
+      directWithoutDelay: true,
       log,
     });
     const schema = benchSchema();
@@ -212,7 +225,7 @@ async function measureDelay(delayMs: number): Promise<RunFigures[]> {
       log(`${delayMs} ms: loaded ${dataset}: ${loaded.shards} shards, ${loaded.rows} rows`);
       const loadBefore = loadavg()[0] ?? 0;
       const pids = clusterPids(cluster);
-      const proxyPids = cluster.workers.map((worker) => worker.proxyPid);
+      const proxyPids = cluster.workers.flatMap((worker) => (worker.proxyPid === undefined ? [] : [worker.proxyPid]));
       const measured = await runScenarios({
         scenarios: scenarioIds.map((id) => scenarioCommand(id as ScenarioId, cluster?.plannerUri ?? "", dataset)),
         warmup: WARMUP,
