@@ -12,10 +12,11 @@
  * new buffers) overruns that room, and the process falls into a run of back-to-back full
  * GCs. Because V8 lowers the factor when GCs come often, the state feeds itself.
  *
- * Measured on the client benchmark's cluster (docs/benchmarks.md, "V8's heap growth"):
- * reading 2 GB with eight streams took 88-130 full GCs and 3.6-4.4 CPU-seconds with V8's
- * own factor, against 3-14 full GCs and 2.1-2.2 CPU-seconds with a fixed factor of 4;
- * one stream at a time fell into the same state in about one run out of three.
+ * Measured against 8 local workers (docs/client.md, "Memory and garbage collection"): a
+ * client reading 1 GiB three times with eight streams ran 85-94 full GCs, and 3.5-4.4
+ * CPU-seconds for the last two passes, with V8's own factor; 6-12 full GCs and 2.0-2.3
+ * CPU-seconds with the factor fixed at 4. One stream at a time fell into the same state in
+ * about one run out of three.
  *
  * {@link useStreamingHeapGrowth} fixes the factor (V8's `--heap-growing-percent`) at V8's
  * own upper bound. It changes when full GCs run, not what they collect, and not the heap's
