@@ -1,8 +1,11 @@
+import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { tableFromIPC, tableToIPC } from "apache-arrow";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type CpuPool, createCpuPool } from "./cpu-pool.js";
+import { type CpuPool, createCpuPool, threadExecArgv } from "./cpu-pool.js";
 import { sha256Bytes } from "./digest.js";
 import { flightDataSize } from "./flight-data-layout.js";
 import { silentWorkerLogger } from "./logger.js";
@@ -133,4 +136,43 @@ it("rejects work after close", async () => {
   const pool = createCpuPool({ threads: 1 });
   await pool.close();
   await expect(pool.digestBytes(new Uint8Array(4))).rejects.toBeInstanceOf(CpuPoolClosedError);
+});
+
+describe("threadExecArgv", () => {
+  it("passes module loaders and warning switches to the threads and keeps V8 and process options", () => {
+    expect(
+      threadExecArgv([
+        "--max-old-space-size=2048",
+        "--heap-growing-percent=300",
+        "--import",
+        "./hooks.mjs",
+        "--conditions",
+        "development",
+        "--require=./setup.cjs",
+        "--enable-source-maps",
+        "--title",
+        "worker",
+        "--no-warnings",
+      ]),
+    ).toEqual(["--import", "./hooks.mjs", "--require=./setup.cjs", "--enable-source-maps", "--no-warnings"]);
+  });
+
+  it("lets a process started with V8 flags run its thread pool", async () => {
+    // Before threadExecArgv kept only thread-safe options, `new Worker` threw
+    // ERR_WORKER_INVALID_EXEC_ARGV here and the worker command could not start.
+    const pkg = fileURLToPath(new URL("..", import.meta.url));
+    const script = `
+      const { createCpuPool } = await import("./dist/cpu-pool.js");
+      const pool = createCpuPool({ threads: 1 });
+      const digest = await pool.digestBytes(new Uint8Array([1, 2, 3]));
+      await pool.close();
+      console.log(digest);
+    `;
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ["--max-old-space-size=1024", "--heap-growing-percent=300", "--input-type=module", "-e", script],
+      { cwd: pkg },
+    );
+    expect(stdout.trim()).toBe(sha256Bytes(new Uint8Array([1, 2, 3])));
+  });
 });

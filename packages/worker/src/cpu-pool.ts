@@ -116,21 +116,34 @@ function runnerFile(): string {
   throw new WorkerOptionsError(`CPU pool: thread entry not found (${candidates.join(", ")}); build with tsc --build`);
 }
 
+/** Node options a pool thread inherits from the parent, with the value that follows them (if any). */
+const THREAD_OPTIONS_WITH_VALUE = new Set(["--import", "--require", "-r", "--loader", "--experimental-loader"]);
+const THREAD_OPTIONS = new Set(["--enable-source-maps", "--no-warnings", "--no-deprecation", "--trace-warnings"]);
+/** Dropped options written as two arguments (`--conditions dev`): their value is dropped too. */
+const OPTIONS_WITH_VALUE_DROPPED = new Set(["--conditions", "-C", "--title"]);
+
 /**
- * The parent's execArgv without `--conditions` flags: threads load the compiled
- * JavaScript of sibling packages, never their TypeScript sources.
+ * The parent's Node options that a pool thread should share: module loaders and hooks
+ * (`--import`, `--require`, `--loader`), source maps and warning switches. Everything else
+ * stays with the process: `--conditions` (threads load the compiled JavaScript of sibling
+ * packages, never their TypeScript sources), and V8 or process-wide options such as
+ * `--max-old-space-size` or `--heap-growing-percent`, which `new Worker` rejects
+ * (ERR_WORKER_INVALID_EXEC_ARGV); V8's flags are process-wide, so threads see them anyway.
+ * @param args - the parent's options; default `process.execArgv`.
  */
-function threadExecArgv(): string[] {
+export function threadExecArgv(args: readonly string[] = process.execArgv): string[] {
   const out: string[] = [];
-  const args = process.execArgv;
   for (let i = 0; i < args.length; i++) {
     const a = args[i] as string;
-    if (a === "--conditions" || a === "-C") {
+    const name = a.includes("=") ? a.slice(0, a.indexOf("=")) : a;
+    if (THREAD_OPTIONS_WITH_VALUE.has(name)) {
+      if (name === a && i + 1 < args.length) out.push(a, args[++i] as string);
+      else out.push(a);
+    } else if (THREAD_OPTIONS.has(a)) {
+      out.push(a);
+    } else if (OPTIONS_WITH_VALUE_DROPPED.has(a)) {
       i++;
-      continue;
     }
-    if (a.startsWith("--conditions=") || a.startsWith("-C=")) continue;
-    out.push(a);
   }
   return out;
 }
