@@ -40,8 +40,13 @@ export interface ClusterClientOptions {
   readonly rttAlpha?: number;
   /** How long a location that failed to connect or answer is avoided, ms. Default 30,000. */
   readonly deadLocationTtlMs?: number;
-  /** HTTP/2 flow-control window of every channel, bytes. Default 16 MiB. */
+  /** HTTP/2 flow-control window of every channel, bytes, at first. Default 16 MiB. */
   readonly flowControlWindowBytes?: number;
+  /**
+   * Largest window a channel grows to when PING-timed round trips show the window holds the
+   * sender back (long links). Default 64 MiB; equal to `flowControlWindowBytes`: fixed windows.
+   */
+  readonly maxFlowControlWindowBytes?: number;
   /** Largest accepted FlightData message, bytes. Default 64 MiB. */
   readonly maxReceiveMessageBytes?: number;
   /** Largest FlightData message the client sends when uploading, bytes. Default 2 MiB. */
@@ -64,6 +69,7 @@ export interface ResolvedClusterClientOptions {
   readonly rttAlpha: number;
   readonly deadLocationTtlMs: number;
   readonly flowControlWindowBytes: number;
+  readonly maxFlowControlWindowBytes: number;
   readonly maxReceiveMessageBytes: number;
   readonly maxMessageBytes: number;
   readonly actionTimeoutMs: number;
@@ -250,6 +256,13 @@ export function resolveClusterClientOptions(options: ClusterClientOptions = {}):
       "flowControlWindowBytes",
       options.flowControlWindowBytes,
       16 * MiB,
+      65_535,
+      2 ** 31 - 1,
+    ),
+    maxFlowControlWindowBytes: integer(
+      "maxFlowControlWindowBytes",
+      options.maxFlowControlWindowBytes,
+      Math.max(64 * MiB, options.flowControlWindowBytes ?? 0),
       65_535,
       2 ** 31 - 1,
     ),

@@ -170,6 +170,7 @@ export class LocationPool {
       headers: o.headers,
       middleware: [...o.middleware, observer],
       flowControlWindowBytes: o.flowControlWindowBytes,
+      maxFlowControlWindowBytes: o.maxFlowControlWindowBytes,
       maxReceiveMessageBytes: o.maxReceiveMessageBytes,
       maxMessageBytes: o.maxMessageBytes,
     });

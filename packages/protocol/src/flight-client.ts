@@ -49,6 +49,11 @@ import type { ClientMiddleware, ClientMiddlewareFactory } from "./middleware.js"
 import { type ClientTlsOptions, validateClientTls } from "./tls-options.js";
 
 /** Options of {@link connect}. */
+
+/** Default {@link FlightClientOptions.flowControlWindowBytes}: 16 MiB. */
+export const DEFAULT_FLOW_CONTROL_WINDOW_BYTES = 16 * 1024 * 1024;
+/** Default {@link FlightClientOptions.maxFlowControlWindowBytes}: 64 MiB. */
+export const DEFAULT_MAX_FLOW_CONTROL_WINDOW_BYTES = 64 * 1024 * 1024;
 export interface FlightClientOptions {
   /** TLS settings for `grpc+tls://` locations (default: system roots). */
   readonly tls?: ClientTlsOptions;
@@ -62,8 +67,13 @@ export interface FlightClientOptions {
   readonly maxReceiveMessageBytes?: number;
   /** Largest request message in bytes. Default: 64 MiB. */
   readonly maxSendMessageBytes?: number;
-  /** HTTP/2 flow-control window in bytes. Default: 16 MiB (about 3x the throughput of grpc-js's default). */
+  /** HTTP/2 flow-control window in bytes, at first. Default: 16 MiB (about 3x the throughput of grpc-js's default). */
   readonly flowControlWindowBytes?: number;
+  /**
+   * Largest window the client grows to when a PING-timed round trip shows the window holds the
+   * sender back (a long link). Default: 64 MiB; equal to `flowControlWindowBytes` keeps the window fixed.
+   */
+  readonly maxFlowControlWindowBytes?: number;
   /** Upper bound for FlightData messages this client encodes (batches are sliced). Default: 2 MiB. */
   readonly maxMessageBytes?: number;
   /** Extra grpc-js channel options (e.g. `grpc.use_local_subchannel_pool: 1` for a dedicated connection). */
@@ -127,7 +137,8 @@ export class FlightClient {
     this.#channel = new GrpcChannel(target, {
       maxReceiveMessageBytes: options.maxReceiveMessageBytes ?? 64 * 1024 * 1024,
       maxSendMessageBytes: options.maxSendMessageBytes ?? 64 * 1024 * 1024,
-      flowControlWindowBytes: options.flowControlWindowBytes ?? 16 * 1024 * 1024,
+      flowControlWindowBytes: options.flowControlWindowBytes ?? DEFAULT_FLOW_CONTROL_WINDOW_BYTES,
+      maxFlowControlWindowBytes: options.maxFlowControlWindowBytes ?? DEFAULT_MAX_FLOW_CONTROL_WINDOW_BYTES,
       grpcOptions: options.grpcOptions ?? {},
     });
   }

@@ -18,7 +18,13 @@ const big = tableFromArrays({ x: new Float64Array(32_768).fill(2) }); // one 256
 function rawChannel(port: number): GrpcChannel {
   return new GrpcChannel(
     { kind: "tcp", host: "127.0.0.1", port },
-    { maxReceiveMessageBytes: 1 << 26, maxSendMessageBytes: 1 << 26, flowControlWindowBytes: 1 << 24, grpcOptions: {} },
+    {
+      maxReceiveMessageBytes: 1 << 26,
+      maxSendMessageBytes: 1 << 26,
+      flowControlWindowBytes: 1 << 24,
+      maxFlowControlWindowBytes: 1 << 24,
+      grpcOptions: {},
+    },
   );
 }
 

@@ -18,6 +18,7 @@ import {
   fromMetadata,
   toMetadata,
 } from "./grpc-status.js";
+import { installWindowTuner, MAX_WINDOW_OPTION } from "./grpc-window-tuner.js";
 import { consoleLogger } from "./logger.js";
 import { type ClientTlsOptions, pemToBuffer } from "./tls-options.js";
 
@@ -31,8 +32,10 @@ export type ChannelTarget =
 export interface GrpcChannelSettings {
   readonly maxReceiveMessageBytes: number;
   readonly maxSendMessageBytes: number;
-  /** HTTP/2 flow-control window in bytes (`grpc-node.flow_control_window`). */
+  /** HTTP/2 flow-control window in bytes, at first (`grpc-node.flow_control_window`). */
   readonly flowControlWindowBytes: number;
+  /** Largest window the bandwidth-delay tuner may grow to (grpc-window-tuner.ts); at most the first window: fixed. */
+  readonly maxFlowControlWindowBytes: number;
   /** Extra grpc-js channel options, applied last. */
   readonly grpcOptions: Readonly<Record<string, string | number>>;
 }
@@ -97,6 +100,7 @@ export class GrpcChannel {
       "grpc.max_receive_message_length": settings.maxReceiveMessageBytes,
       "grpc.max_send_message_length": settings.maxSendMessageBytes,
       "grpc-node.flow_control_window": settings.flowControlWindowBytes,
+      [MAX_WINDOW_OPTION]: settings.maxFlowControlWindowBytes,
     };
     let creds: grpc.ChannelCredentials;
     if (target.kind === "tls") {
@@ -116,6 +120,7 @@ export class GrpcChannel {
     Object.assign(options, settings.grpcOptions);
     installFramedSend(passSerialize, consoleLogger.warn ?? consoleLogger.error);
     installReceiveDecoder(consoleLogger.warn ?? consoleLogger.error);
+    installWindowTuner(consoleLogger.warn ?? consoleLogger.error);
     this.#client = new grpc.Client(targetString(target), creds, options);
   }
 

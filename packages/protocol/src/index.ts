@@ -35,6 +35,7 @@ export * from "./flight-stream-reader.js";
 export * from "./flight-stream-writer.js";
 export { allocateGrpcMessage } from "./grpc-framed-send.js";
 export { FLIGHT_SERVICE_NAME, FlightMethod, flightMethodPath } from "./grpc-service.js";
+export { type WindowTunerStats, windowTunerStats } from "./grpc-window-tuner.js";
 export { STREAMING_HEAP_GROWING_PERCENT, useStreamingHeapGrowth } from "./heap-growth.js";
 export * from "./ipc-schema.js";
 export * from "./ipc-stream.js";

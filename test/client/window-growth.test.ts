@@ -1,0 +1,105 @@
+/**
+ * Receive windows that grow on a long link (packages/protocol/src/grpc-window-tuner.ts): a
+ * client whose first HTTP/2 window is 1 MiB reads about 30 MB through a delay proxy adding
+ * 20 ms each way (a separate process), from our FlightServer and from a pyarrow server. Each
+ * round trip can carry at most one window, so the PING-timed round trips show the window
+ * holding the sender back and the client grows it, up to its maximum; with the maximum equal
+ * to the first window nothing grows. gRPC C++ (pyarrow) must keep serving while it receives
+ * the PINGs. Values are checked at both ends of every batch.
+ */
+import { fileURLToPath } from "node:url";
+import { connect, FlightServer, RecordBatchStream, windowTunerStats } from "@flight-cluster/protocol";
+import { type RecordBatch, tableFromArrays } from "apache-arrow";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type DelayProxy, startDelayProxy } from "../kit/delay-proxy.js";
+import { type ChildHandle, startProcess } from "../kit/process.js";
+import { requirePyarrow } from "../kit/python.js";
+
+const MiB = 1024 * 1024;
+const ROWS = 2_500_000;
+const SCRIPT = fileURLToPath(new URL("./pyarrow_flight_servers.py", import.meta.url));
+
+/** Reads every batch of `ticket` through `uri` and checks id = row number (+ offset) at both ends. */
+async function readIds(uri: string, ticket: string, maxWindow: number, offset: number): Promise<number> {
+  const client = connect(uri, { flowControlWindowBytes: MiB, maxFlowControlWindowBytes: maxWindow });
+  try {
+    let rows = 0;
+    for await (const batch of client.doGet(ticket) as AsyncIterable<RecordBatch>) {
+      const ids = batch.getChildAt(0);
+      expect(ids?.get(0)).toBe(offset + rows);
+      expect(ids?.get(batch.numRows - 1)).toBe(offset + rows + batch.numRows - 1);
+      rows += batch.numRows;
+    }
+    return rows;
+  } finally {
+    client.close();
+  }
+}
+
+describe("HTTP/2 windows on a 20 ms link", () => {
+  let server: FlightServer;
+  let proxy: DelayProxy;
+
+  beforeAll(async () => {
+    const table = tableFromArrays({
+      id: Int32Array.from({ length: ROWS }, (_, i) => i),
+      value: new Float64Array(ROWS),
+    });
+    server = new FlightServer({ doGet: () => new RecordBatchStream(table) });
+    const { location } = await server.listen({ host: "127.0.0.1", port: 0 });
+    proxy = await startDelayProxy(20);
+    await proxy.setTarget("127.0.0.1", Number(new URL(location.uri.replace(/^grpc\+tcp/, "http")).port));
+  });
+  afterAll(async () => {
+    await proxy?.stop();
+    await server?.close();
+  });
+
+  it("grow while round trips are held back by them, up to the maximum (our server)", async () => {
+    const before = windowTunerStats();
+    expect(await readIds(proxy.uri, "t", 8 * MiB, 0)).toBe(ROWS);
+    const after = windowTunerStats();
+    expect(after.sessions).toBe(before.sessions + 1);
+    expect(after.growths).toBeGreaterThan(before.growths);
+    expect(after.largestWindow).toBeGreaterThanOrEqual(2 * MiB);
+    expect(after.largestWindow).toBeLessThanOrEqual(8 * MiB);
+  });
+
+  it("stay fixed when the maximum is the first window", async () => {
+    const before = windowTunerStats();
+    expect(await readIds(proxy.uri, "t", MiB, 0)).toBe(ROWS);
+    const after = windowTunerStats();
+    expect(after.sessions).toBe(before.sessions);
+    expect(after.pings).toBe(before.pings);
+    expect(after.growths).toBe(before.growths);
+  });
+});
+
+describe("HTTP/2 windows on a 20 ms link to a pyarrow server", () => {
+  let child: ChildHandle | undefined;
+  let proxy: DelayProxy | undefined;
+
+  afterAll(async () => {
+    await proxy?.stop();
+    await child?.stop();
+  });
+
+  it("grow while pyarrow keeps serving through the PINGs", async () => {
+    const { python } = await requirePyarrow();
+    child = await startProcess({
+      name: "pyarrow flight server",
+      command: python,
+      args: [SCRIPT, "--servers", "1", "--endpoints", "2", "--rows", String(ROWS / 5)],
+      env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1" },
+      isReady: (line) => line.includes('"listening"'),
+    });
+    const [location] = (JSON.parse(child.readyLine) as { locations: string[] }).locations;
+    proxy = await startDelayProxy(20);
+    await proxy.setTarget("127.0.0.1", Number(new URL((location as string).replace(/^grpc\+tcp/, "http")).port));
+    const before = windowTunerStats();
+    expect(await readIds(proxy.uri, "e1", 16 * MiB, 1_000_000)).toBe(ROWS);
+    const after = windowTunerStats();
+    expect(after.growths).toBeGreaterThan(before.growths);
+    expect(after.pings).toBeGreaterThan(before.pings);
+  });
+});
