@@ -1,14 +1,24 @@
 /**
  * Receive windows that grow on a long link (packages/protocol/src/grpc-window-tuner.ts): a
  * client whose first HTTP/2 window is 1 MiB reads about 30 MB through a delay proxy adding
- * 20 ms each way (a separate process), from our FlightServer and from a pyarrow server. Each
- * round trip can carry at most one window, so the PING-timed round trips show the window
- * holding the sender back and the client grows it, up to its maximum; with the maximum equal
- * to the first window nothing grows. gRPC C++ (pyarrow) must keep serving while it receives
- * the PINGs. Values are checked at both ends of every batch.
+ * 20 ms each way (a separate process), from our FlightServer and from a pyarrow server; and
+ * our server, with a 1 MiB first window, takes the same amount as a DoPut from our client and
+ * from pyarrow's. Each round trip can carry at most one window, so the PING-timed round trips
+ * show the window holding the sender back and the receiver grows it, up to its maximum; with
+ * the maximum equal to the first window nothing grows. gRPC C++ (pyarrow) must keep serving
+ * and uploading while it receives the PINGs. Values are checked at both ends of every batch.
  */
+import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { connect, FlightServer, RecordBatchStream, windowTunerStats } from "@flight-cluster/protocol";
+import { promisify } from "node:util";
+import {
+  connect,
+  FlightDescriptor,
+  FlightServer,
+  type FlightStreamReader,
+  RecordBatchStream,
+  windowTunerStats,
+} from "@flight-cluster/protocol";
 import { type RecordBatch, tableFromArrays } from "apache-arrow";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DelayProxy, startDelayProxy } from "../kit/delay-proxy.js";
@@ -45,7 +55,8 @@ describe("HTTP/2 windows on a 20 ms link", () => {
       id: Int32Array.from({ length: ROWS }, (_, i) => i),
       value: new Float64Array(ROWS),
     });
-    server = new FlightServer({ doGet: () => new RecordBatchStream(table) });
+    // Fixed windows on the server side: the counters below are the client's alone.
+    server = new FlightServer({ doGet: () => new RecordBatchStream(table) }, { maxReceiveWindowBytes: 16 * MiB });
     const { location } = await server.listen({ host: "127.0.0.1", port: 0 });
     proxy = await startDelayProxy(20);
     await proxy.setTarget("127.0.0.1", Number(new URL(location.uri.replace(/^grpc\+tcp/, "http")).port));
@@ -101,5 +112,87 @@ describe("HTTP/2 windows on a 20 ms link to a pyarrow server", () => {
     const after = windowTunerStats();
     expect(after.growths).toBeGreaterThan(before.growths);
     expect(after.pings).toBeGreaterThan(before.pings);
+  });
+});
+
+/** Checks that `reader` delivers ids 0..ROWS-1 in order; returns the rows read. */
+async function checkUpload(reader: FlightStreamReader): Promise<number> {
+  let rows = 0;
+  for await (const batch of reader as AsyncIterable<RecordBatch>) {
+    const ids = batch.getChildAt(0);
+    if (ids?.get(0) !== rows || ids?.get(batch.numRows - 1) !== rows + batch.numRows - 1) {
+      throw new Error(`batch at row ${rows} out of order`);
+    }
+    rows += batch.numRows;
+  }
+  return rows;
+}
+
+describe("HTTP/2 receive windows of our server on a 20 ms link (DoPut)", () => {
+  let server: FlightServer;
+  let proxy: DelayProxy;
+  const uploads: number[] = [];
+
+  beforeAll(async () => {
+    server = new FlightServer(
+      {
+        async doPut(_ctx, reader) {
+          uploads.push(await checkUpload(reader));
+        },
+      },
+      { receiveWindowBytes: MiB, maxReceiveWindowBytes: 8 * MiB },
+    );
+    const { location } = await server.listen({ host: "127.0.0.1", port: 0 });
+    proxy = await startDelayProxy(20);
+    await proxy.setTarget("127.0.0.1", Number(new URL(location.uri.replace(/^grpc\+tcp/, "http")).port));
+  });
+  afterAll(async () => {
+    await proxy?.stop();
+    await server?.close();
+  });
+
+  it("grow while our client's upload is held back by them", async () => {
+    const table = tableFromArrays({
+      id: Int32Array.from({ length: ROWS }, (_, i) => i),
+      value: new Float64Array(ROWS),
+    });
+    const before = windowTunerStats();
+    // The client's own windows stay fixed: the growth counted is the server's.
+    const client = connect(proxy.uri, { maxFlowControlWindowBytes: 16 * MiB });
+    try {
+      const { writer, results } = client.doPut(FlightDescriptor.forPath("up"), table.schema);
+      const drained = (async () => {
+        for await (const _ of results) {
+        }
+      })();
+      await writer.writeTable(table);
+      await writer.close();
+      await drained;
+    } finally {
+      client.close();
+    }
+    expect(uploads.at(-1)).toBe(ROWS);
+    const after = windowTunerStats();
+    expect(after.growths).toBeGreaterThan(before.growths);
+    expect(after.largestWindow).toBeLessThanOrEqual(Math.max(before.largestWindow, 64 * MiB));
+  });
+
+  it("grow while pyarrow's client uploads through the PINGs", async () => {
+    const { python } = await requirePyarrow();
+    const script = [
+      "import sys, pyarrow as pa, pyarrow.compute as pc, pyarrow.flight as fl",
+      "n = int(sys.argv[2])",
+      "ids = pa.array(range(n), pa.int32())",
+      "t = pa.table({'id': ids, 'value': pc.divide(ids.cast(pa.float64()), 4.0)})",
+      "w, r = fl.connect(sys.argv[1]).do_put(fl.FlightDescriptor.for_path('up'), t.schema)",
+      "w.write_table(t, max_chunksize=262144)",
+      "w.close()",
+      "print('uploaded', n)",
+    ].join("\n");
+    const before = windowTunerStats();
+    const { stdout } = await promisify(execFile)(python, ["-c", script, proxy.uri, String(ROWS)]);
+    expect(stdout.trim()).toBe(`uploaded ${ROWS}`);
+    expect(uploads.at(-1)).toBe(ROWS);
+    expect(windowTunerStats().growths).toBeGreaterThan(before.growths);
   });
 });

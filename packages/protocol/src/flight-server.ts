@@ -54,12 +54,21 @@ export interface FlightServerOptions {
    * as expected the server logs one warning and runs with HTTP/2's defaults.
    */
   readonly receiveWindowBytes?: number;
+  /**
+   * Largest receive window a connection grows to when PING-timed round trips show the window
+   * holds the sender back (an upload over a long link; docs/client.md, "Windows on long
+   * links"). The per-stream memory bound above then becomes this value. Default: 64 MiB, or
+   * `receiveWindowBytes` if larger; equal to `receiveWindowBytes` keeps windows fixed.
+   */
+  readonly maxReceiveWindowBytes?: number;
   /** Extra grpc-js server options. */
   readonly grpcOptions?: Readonly<Record<string, string | number>>;
 }
 
 /** Default {@link FlightServerOptions.receiveWindowBytes}: 16 MiB. */
 export const DEFAULT_RECEIVE_WINDOW_BYTES = 16 * 1024 * 1024;
+/** Default {@link FlightServerOptions.maxReceiveWindowBytes}: 64 MiB. */
+export const DEFAULT_MAX_RECEIVE_WINDOW_BYTES = 64 * 1024 * 1024;
 
 /** Validated, filled-in {@link FlightServerOptions}. */
 export interface ResolvedFlightServerOptions {
@@ -71,6 +80,7 @@ export interface ResolvedFlightServerOptions {
   readonly maxSendMessageBytes: number;
   readonly maxMessageBytes: number;
   readonly receiveWindowBytes: number;
+  readonly maxReceiveWindowBytes: number;
   readonly grpcOptions: Readonly<Record<string, string | number>>;
 }
 
@@ -104,6 +114,17 @@ export function resolveFlightServerOptions(options: FlightServerOptions = {}): R
       `receiveWindowBytes must be an integer from ${HTTP2_DEFAULT_WINDOW_BYTES} to ${HTTP2_MAX_WINDOW_BYTES}, got ${receiveWindowBytes}`,
     );
   }
+  const maxReceiveWindowBytes =
+    options.maxReceiveWindowBytes ?? Math.max(DEFAULT_MAX_RECEIVE_WINDOW_BYTES, receiveWindowBytes);
+  if (
+    !Number.isInteger(maxReceiveWindowBytes) ||
+    maxReceiveWindowBytes < receiveWindowBytes ||
+    maxReceiveWindowBytes > HTTP2_MAX_WINDOW_BYTES
+  ) {
+    throw new FlightInvalidArgumentError(
+      `maxReceiveWindowBytes must be an integer from receiveWindowBytes (${receiveWindowBytes}) to ${HTTP2_MAX_WINDOW_BYTES}, got ${maxReceiveWindowBytes}`,
+    );
+  }
   return {
     auth: options.auth,
     middleware: Object.entries(options.middleware ?? {}),
@@ -113,6 +134,7 @@ export function resolveFlightServerOptions(options: FlightServerOptions = {}): R
     maxSendMessageBytes,
     maxMessageBytes,
     receiveWindowBytes,
+    maxReceiveWindowBytes,
     grpcOptions: options.grpcOptions ?? {},
   };
 }
@@ -167,6 +189,7 @@ export class FlightServer {
         maxSendMessageBytes: this.#options.maxSendMessageBytes,
         grpcOptions: this.#options.grpcOptions,
         receiveWindowBytes: this.#options.receiveWindowBytes,
+        maxReceiveWindowBytes: this.#options.maxReceiveWindowBytes,
         warn: (message, fields) => {
           const logger = this.#options.logger;
           if (logger.warn !== undefined) logger.warn(message, fields);

@@ -30,6 +30,7 @@
  * per stream; the connection window only bounds bytes in flight, not memory.
  */
 import type { ServerHttp2Session, Settings } from "node:http2";
+import { SessionWindowTuner, type TunableSession } from "./grpc-window-tuner.js";
 
 /** HTTP/2's initial window size (RFC 9113 section 6.9.2), in bytes: 65,535. */
 export const HTTP2_DEFAULT_WINDOW_BYTES = 65_535;
@@ -85,18 +86,33 @@ function http2ServersOf(server: object): Array<readonly [SessionSource, Http2Ser
   return out;
 }
 
+/** Feeds the DATA of every stream a client opens on `session` to a window tuner (sessions without PING support are left fixed). */
+function tuneSession(session: WindowSession, windowBytes: number, maxWindowBytes: number): void {
+  const s = session as unknown as Partial<TunableSession> & { on?: unknown };
+  if (typeof s.ping !== "function" || typeof s.on !== "function") return;
+  const tuner = new SessionWindowTuner(session as unknown as TunableSession, windowBytes, maxWindowBytes);
+  (session as unknown as NodeJS.EventEmitter).on("stream", (stream: NodeJS.EventEmitter) => {
+    stream.on("data", (chunk: Buffer) => tuner.onData(chunk.length));
+  });
+}
+
 /**
  * Makes every HTTP/2 session of `server` (a grpc-js `Server`, before its first bind)
  * advertise `windowBytes` as its per-stream window and open its connection window to
  * `windowBytes`. With `windowBytes` equal to HTTP/2's default (65,535) grpc-js is left
- * untouched. Never throws: shape mismatches and session errors go to `warn`, once.
+ * untouched. With `maxWindowBytes` above `windowBytes`, each session's window then grows
+ * with the bandwidth-delay product measured by PING-timed round trips, as client channels'
+ * do (grpc-window-tuner.ts), so uploads over long links are not held to one window per round
+ * trip. Never throws: shape mismatches and session errors go to `warn`, once.
  *
  * @param windowBytes bytes, an integer in 65,535..2^31-1 (validated by the caller).
+ * @param maxWindowBytes the largest window a session grows to; default `windowBytes` (fixed).
  */
 export function applyServerReceiveWindow(
   server: object,
   windowBytes: number,
   warn: WindowWarning,
+  maxWindowBytes: number = windowBytes,
 ): ServerReceiveWindow {
   if (windowBytes === HTTP2_DEFAULT_WINDOW_BYTES) return { afterBind() {} };
   let warned = false;
@@ -121,7 +137,9 @@ export function applyServerReceiveWindow(
       if (options === undefined) session.settings({ initialWindowSize: windowBytes });
     } catch (error) {
       warnOnce("setting a session's window failed", error);
+      return;
     }
+    if (maxWindowBytes > windowBytes) tuneSession(session, windowBytes, maxWindowBytes);
   };
   const hooked = new WeakSet<object>();
   return {

@@ -214,6 +214,8 @@ export interface GrpcServerSettings {
    * (65,535..2^31-1; 65,535 leaves grpc-js untouched). See grpc-server-window.ts.
    */
   readonly receiveWindowBytes: number;
+  /** Largest window a session grows to on a long link (grpc-window-tuner.ts); `receiveWindowBytes`: fixed. */
+  readonly maxReceiveWindowBytes: number;
   /** Where a failure to apply the window is reported (once per server). */
   readonly warn: WindowWarning;
 }
@@ -238,7 +240,12 @@ export function createGrpcServer(
     "grpc.max_send_message_length": settings.maxSendMessageBytes,
     ...settings.grpcOptions,
   });
-  const receiveWindow = applyServerReceiveWindow(server, settings.receiveWindowBytes, settings.warn);
+  const receiveWindow = applyServerReceiveWindow(
+    server,
+    settings.receiveWindowBytes,
+    settings.warn,
+    settings.maxReceiveWindowBytes,
+  );
   installFramedSend(passSerialize, settings.warn);
   installReceiveDecoder(settings.warn);
   for (const method of Object.values(FlightMethod)) {
