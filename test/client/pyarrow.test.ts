@@ -41,8 +41,12 @@ function expectedIds(endpoints: number): number[] {
   return out;
 }
 
-async function fetchAll(uri: string, concurrency: number): Promise<{ batches: RecordBatch[]; events: FetchEvent[] }> {
-  const client = createClusterClient(uri);
+async function fetchAll(
+  uri: string,
+  concurrency: number,
+  probe = true,
+): Promise<{ batches: RecordBatch[]; events: FetchEvent[] }> {
+  const client = createClusterClient(uri, { probe });
   const events: FetchEvent[] = [];
   try {
     const batches: RecordBatch[] = [];
@@ -67,7 +71,11 @@ describe("against pyarrow.flight", () => {
 
   it("reads several endpoints listed at several servers, spreading them over the servers", async () => {
     const uris = await startServers(["--servers", "3", "--endpoints", "9"]);
-    const { batches, events } = await fetchAll(uris[0] as string, 3);
+    // Without probes the first three endpoints start with no round-trip sample, so the
+    // servers tie and in-flight load spreads them. (With probes, three servers in one busy
+    // Python process can answer them more than the tie slack apart on a loaded machine;
+    // spreading under equal measured latency is covered by latency.test.ts, behind proxies.)
+    const { batches, events } = await fetchAll(uris[0] as string, 3, false);
     expect(columnValues(batches, "id")).toEqual(expectedIds(9));
     const used = new Set(events.flatMap((e) => (e.kind === "endpoint-done" ? [e.location] : [])));
     expect(used.size).toBeGreaterThanOrEqual(2);
