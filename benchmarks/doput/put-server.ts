@@ -40,7 +40,12 @@ const server = new FlightServer(
       await writer.write(new TextEncoder().encode(JSON.stringify(ack)));
     },
   },
-  { receiveWindowBytes, logger: { ...silentLogger, warn: (m) => process.stderr.write(`${m}\n`) } },
+  // The window is what this benchmark varies: keep it fixed (no growth on long links).
+  {
+    receiveWindowBytes,
+    maxReceiveWindowBytes: receiveWindowBytes,
+    logger: { ...silentLogger, warn: (m) => process.stderr.write(`${m}\n`) },
+  },
 );
 const { port } = await server.listen({ host: "127.0.0.1", port: 0 });
 emit({ event: "ready", port });
