@@ -15,7 +15,11 @@ import { createClusterClient } from "@flight-cluster/client";
 async function main(): Promise<void> {
   const [uri, dataset, budget, concurrency, window, mode] = process.argv.slice(2);
   if (uri === undefined || dataset === undefined || mode === undefined) throw new Error("missing arguments");
-  const client = createClusterClient(uri, { flowControlWindowBytes: Number(window) });
+  // The bound counts the largest window a stream may reach: fix the window at `window`.
+  const client = createClusterClient(uri, {
+    flowControlWindowBytes: Number(window),
+    maxFlowControlWindowBytes: Number(window),
+  });
   try {
     // Warm up: connect, load the client's code paths, settle the heap.
     await client.fetch(dataset, { byteBudget: Number(budget), concurrency: 1 }).info();

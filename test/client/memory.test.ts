@@ -4,7 +4,9 @@
  * fetches a dataset many times larger than the budget and reports its peak RSS, which
  * must stay within the bound documented in docs/client.md ("Memory"):
  *
- *   peak RSS - baseline <= byteBudget + concurrency * (flowControlWindow + 16 * largest message) + 64 MiB
+ *   peak RSS - baseline <= byteBudget + concurrency * (window + 16 * largest message) + 64 MiB
+ *
+ * where the window is the largest a stream may reach (the child fixes it at 1 MiB).
  *
  * The same dataset read into a Table (the reference, holding everything) peaks far higher.
  */
