@@ -1,5 +1,6 @@
 /**
- * Client receive windows sized from the measured bandwidth-delay product.
+ * HTTP/2 receive windows sized from the measured bandwidth-delay product (client channels
+ * here; servers use {@link SessionWindowTuner} through grpc-server-window.ts).
  *
  * A stream can have at most one HTTP/2 receive window in flight per round trip, so one DoGet
  * over a 40 ms round trip with the 16 MiB default window moves at most 16 MiB / 40 ms
@@ -16,7 +17,8 @@
  *
  * {@link installWindowTuner} hooks grpc-js's `Http2Transport.prototype.createCall`
  * (`build/src/transport.js`, 1.14.7), the one place that sees both a client session and each
- * new stream. Only channels created with {@link MAX_WINDOW_OPTION} above their
+ * new stream; the class is not exported, so the hook reaches its prototype through the first
+ * transport `Http2SubchannelConnector.createSession` returns. Only channels created with {@link MAX_WINDOW_OPTION} above their
  * `grpc-node.flow_control_window` are tuned; the window grows for the whole session
  * (connection window with `setLocalWindowSize`, every stream's with SETTINGS_INITIAL_WINDOW_SIZE).
  * If grpc-js is not shaped as expected, it logs one warning and leaves windows fixed.
