@@ -29,6 +29,24 @@ const MiB = 1024 * 1024;
 const ROWS = 2_500_000;
 const SCRIPT = fileURLToPath(new URL("./pyarrow_flight_servers.py", import.meta.url));
 
+/** The port of a `grpc+tcp://host:port` location. */
+function portOf(uri: string): number {
+  return Number(new URL(uri.replace(/^grpc\+tcp/, "http")).port);
+}
+
+/** ROWS rows: `id` = row number, `value` zeros. */
+function idTable() {
+  return tableFromArrays({ id: Int32Array.from({ length: ROWS }, (_, i) => i), value: new Float64Array(ROWS) });
+}
+
+/** Starts `server` on loopback behind a new 20 ms delay proxy, which it returns. */
+async function listenBehindProxy(server: FlightServer): Promise<DelayProxy> {
+  const { location } = await server.listen({ host: "127.0.0.1", port: 0 });
+  const proxy = await startDelayProxy(20);
+  await proxy.setTarget("127.0.0.1", portOf(location.uri));
+  return proxy;
+}
+
 /** Reads every batch of `ticket` through `uri` and checks id = row number (+ offset) at both ends. */
 async function readIds(uri: string, ticket: string, maxWindow: number, offset: number): Promise<number> {
   const client = connect(uri, { flowControlWindowBytes: MiB, maxFlowControlWindowBytes: maxWindow });
@@ -51,15 +69,10 @@ describe("HTTP/2 windows on a 20 ms link", () => {
   let proxy: DelayProxy;
 
   beforeAll(async () => {
-    const table = tableFromArrays({
-      id: Int32Array.from({ length: ROWS }, (_, i) => i),
-      value: new Float64Array(ROWS),
-    });
+    const table = idTable();
     // Fixed windows on the server side: the counters below are the client's alone.
     server = new FlightServer({ doGet: () => new RecordBatchStream(table) }, { maxReceiveWindowBytes: 16 * MiB });
-    const { location } = await server.listen({ host: "127.0.0.1", port: 0 });
-    proxy = await startDelayProxy(20);
-    await proxy.setTarget("127.0.0.1", Number(new URL(location.uri.replace(/^grpc\+tcp/, "http")).port));
+    proxy = await listenBehindProxy(server);
   });
   afterAll(async () => {
     await proxy?.stop();
@@ -106,7 +119,7 @@ describe("HTTP/2 windows on a 20 ms link to a pyarrow server", () => {
     });
     const [location] = (JSON.parse(child.readyLine) as { locations: string[] }).locations;
     proxy = await startDelayProxy(20);
-    await proxy.setTarget("127.0.0.1", Number(new URL((location as string).replace(/^grpc\+tcp/, "http")).port));
+    await proxy.setTarget("127.0.0.1", portOf(location as string));
     const before = windowTunerStats();
     expect(await readIds(proxy.uri, "e1", 16 * MiB, 1_000_000)).toBe(ROWS);
     const after = windowTunerStats();
@@ -142,9 +155,7 @@ describe("HTTP/2 receive windows of our server on a 20 ms link (DoPut)", () => {
       },
       { receiveWindowBytes: MiB, maxReceiveWindowBytes: 8 * MiB },
     );
-    const { location } = await server.listen({ host: "127.0.0.1", port: 0 });
-    proxy = await startDelayProxy(20);
-    await proxy.setTarget("127.0.0.1", Number(new URL(location.uri.replace(/^grpc\+tcp/, "http")).port));
+    proxy = await listenBehindProxy(server);
   });
   afterAll(async () => {
     await proxy?.stop();
@@ -152,10 +163,7 @@ describe("HTTP/2 receive windows of our server on a 20 ms link (DoPut)", () => {
   });
 
   it("grow while our client's upload is held back by them", async () => {
-    const table = tableFromArrays({
-      id: Int32Array.from({ length: ROWS }, (_, i) => i),
-      value: new Float64Array(ROWS),
-    });
+    const table = idTable();
     const before = windowTunerStats();
     // The client's own windows stay fixed: the growth counted is the server's.
     const client = connect(proxy.uri, { maxFlowControlWindowBytes: 16 * MiB });
