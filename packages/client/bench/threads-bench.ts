@@ -25,13 +25,16 @@ import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { type ClusterClient, createClusterClient } from "@flight-cluster/client";
-import { connect, FlightDataDecoder, FlightDescriptor } from "@flight-cluster/protocol";
+import { connect, FlightDataDecoder, FlightDescriptor, useStreamingHeapGrowth } from "@flight-cluster/protocol";
 import { makeTable } from "../../../test/client/cluster-kit.js";
 import { startCluster } from "../../../test/kit/cluster.js";
 import { startProcess } from "../../../test/kit/process.js";
 import { requirePyarrow } from "../../../test/kit/python.js";
 
 const HERE = fileURLToPath(new URL(".", import.meta.url));
+// The setup docs/client.md recommends for a process that reads a lot (V8 flags are
+// process-wide, so the threads share it).
+useStreamingHeapGrowth();
 const CONCURRENCY = 4;
 const WINDOW = 16 * 1024 * 1024;
 
