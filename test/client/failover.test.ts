@@ -75,11 +75,14 @@ async function readAll(
 const SHAPE: ToyServiceOptions = { replicas: 2, endpoints: 4, batchesPerEndpoint: 6, rowsPerBatch: 100 };
 
 describe("mid-stream failover", () => {
-  it("resumes on another replica after the last batch; the server skips and acknowledges", async () => {
+  // receiveThreads 2: the same through DoGets in worker threads (the resume acknowledgement is a response header).
+  it.each([
+    0, 2,
+  ])("resumes on another replica after the last batch; the server skips and acknowledges (receiveThreads %i)", async (receiveThreads) => {
     service = await startToyService({ ...SHAPE, locations: (_, uris) => uris });
     service.failFirst.set("e1", 4);
     for (const r of service.replicas) r.behaviour.honourSkip = true;
-    const { ids, events } = await readAll(service.replicas[0]?.uri as string);
+    const { ids, events } = await readAll(service.replicas[0]?.uri as string, {}, { receiveThreads });
     expect(ids).toEqual(expectedIds(SHAPE));
     expect(events).toContainEqual(expect.objectContaining({ kind: "failover", endpoint: 1, batchesDelivered: 4 }));
     expect(events).toContainEqual(
@@ -163,11 +166,13 @@ describe("locations", () => {
 });
 
 describe("cancellation", () => {
-  it("one AbortSignal cancels every DoGet promptly and leaves no handles", async () => {
+  it.each([
+    0, 2,
+  ])("one AbortSignal cancels every DoGet promptly and leaves no handles (receiveThreads %i)", async (receiveThreads) => {
     const baseline = resourceCounts();
     service = await startToyService({ ...SHAPE, endpoints: 6 });
     for (const r of service.replicas) r.behaviour.stallAfter = 2;
-    const client = createClusterClient(service.replicas[0]?.uri as string);
+    const client = createClusterClient(service.replicas[0]?.uri as string, { receiveThreads });
     const controller = new AbortController();
     let received = 0;
     const reading = (async () => {

@@ -204,6 +204,8 @@ async function main(): Promise<void> {
     const threads = Math.max(2, availableParallelism());
     const client = createClusterClient(uri, { flowControlWindowBytes: WINDOW });
     closers.push(async () => client.close());
+    const threadedClient = createClusterClient(uri, { flowControlWindowBytes: WINDOW, receiveThreads: threads });
+    closers.push(async () => threadedClient.close());
     const relay = new ThreadPool(threads, "relay");
     const consume = new ThreadPool(threads, "consume");
     closers.push(
@@ -212,6 +214,7 @@ async function main(): Promise<void> {
     );
     const variants: Array<[string, () => Promise<{ bytes: number; rows: number }>]> = [
       ["main", () => mainThread(client, dataset)],
+      [`client receiveThreads ${threads}`, () => mainThread(threadedClient, dataset)],
       [`threads-relay x${threads}`, () => relay.run(uri, dataset)],
       [`threads-consume x${threads}`, () => consume.run(uri, dataset)],
     ];

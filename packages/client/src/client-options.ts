@@ -47,6 +47,12 @@ export interface ClusterClientOptions {
    * sender back (long links). Default 64 MiB; equal to `flowControlWindowBytes`: fixed windows.
    */
   readonly maxFlowControlWindowBytes?: number;
+  /**
+   * Read DoGet streams in this many worker threads (their messages are decoded on the main
+   * thread); 0 keeps everything on the main thread. Default 0. Measured on two cores: 2 threads
+   * read 1.15-1.32 x faster (docs/client.md, "Threads or the main thread?").
+   */
+  readonly receiveThreads?: number;
   /** Largest accepted FlightData message, bytes. Default 64 MiB. */
   readonly maxReceiveMessageBytes?: number;
   /** Largest FlightData message the client sends when uploading, bytes. Default 2 MiB. */
@@ -70,6 +76,7 @@ export interface ResolvedClusterClientOptions {
   readonly deadLocationTtlMs: number;
   readonly flowControlWindowBytes: number;
   readonly maxFlowControlWindowBytes: number;
+  readonly receiveThreads: number;
   readonly maxReceiveMessageBytes: number;
   readonly maxMessageBytes: number;
   readonly actionTimeoutMs: number;
@@ -266,6 +273,7 @@ export function resolveClusterClientOptions(options: ClusterClientOptions = {}):
       65_535,
       2 ** 31 - 1,
     ),
+    receiveThreads: integer("receiveThreads", options.receiveThreads, 0, 0, 64),
     maxReceiveMessageBytes: integer(
       "maxReceiveMessageBytes",
       options.maxReceiveMessageBytes,

@@ -171,6 +171,7 @@ export class LocationPool {
       middleware: [...o.middleware, observer],
       flowControlWindowBytes: o.flowControlWindowBytes,
       maxFlowControlWindowBytes: o.maxFlowControlWindowBytes,
+      receiveThreads: o.receiveThreads,
       maxReceiveMessageBytes: o.maxReceiveMessageBytes,
       maxMessageBytes: o.maxMessageBytes,
     });
