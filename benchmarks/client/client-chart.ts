@@ -13,6 +13,7 @@ const SHORT: Record<string, string> = {
   a: "(a) parallel",
   "a-ordered": "(a') parallel, ordered",
   "a-v8-heap": '(a") parallel, V8 heap growth',
+  "a-threads": "(a*) parallel, 2 threads",
   b: "(b) one at a time",
   c: "(c) pyarrow loop",
   d: "(d) pyarrow threads",

@@ -10,6 +10,7 @@ export const SCENARIOS = [
   { id: "a", label: "(a) our client, all endpoints at once" },
   { id: "a-ordered", label: "(a') our client, all at once, ordered merge" },
   { id: "a-v8-heap", label: "(a\") our client, all at once, V8's default heap growth" },
+  { id: "a-threads", label: "(a*) our client, all at once, 2 receive threads" },
   { id: "b", label: "(b) our client, one endpoint at a time" },
   { id: "c", label: "(c) pyarrow, loop over endpoints" },
   { id: "d", label: "(d) pyarrow, thread pool" },

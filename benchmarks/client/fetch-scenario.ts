@@ -23,6 +23,7 @@ const { values } = parseArgs({
     concurrency: { type: "string", default: "8" },
     ordered: { type: "string", default: "false" },
     "heap-growth": { type: "string", default: "streaming" },
+    "receive-threads": { type: "string", default: "0" },
   },
 });
 
@@ -44,7 +45,8 @@ async function main(): Promise<void> {
   else if (values["heap-growth"] !== "v8") throw new Error("--heap-growth must be streaming or v8");
   process.stdout.write(`${JSON.stringify({ event: "ready" })}\n`);
 
-  const client = createClusterClient(planner);
+  const receiveThreads = positive("receive-threads", values["receive-threads"], 0);
+  const client = createClusterClient(planner, { receiveThreads });
   const runPass = async (): Promise<ScenarioPass> => {
     const served = new Map<number, string>();
     const cpuBefore = process.cpuUsage();

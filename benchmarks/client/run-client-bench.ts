@@ -49,7 +49,7 @@ const USAGE = `Usage: pnpm bench:client [--quick] [options]
   --passes N          timed passes per scenario, after 1 warm-up round (default: 5, and
                       more for small shards: 72 MiB / shard size, at most 15; quick 3);
                       passes alternate between the scenarios, round by round
-  --scenarios LIST    subset of a,a-ordered,a-v8-heap,b,c,d (default all)
+  --scenarios LIST    subset of a,a-ordered,a-v8-heap,a-threads,b,c,d (default all)
   --out DIR           where results go (default benchmarks/results)
   --name NAME         base name of the result files (default client, or client-quick)
 `;
@@ -150,6 +150,7 @@ function scenarioCommand(id: ScenarioId, plannerUri: string, dataset: string): S
     concurrency: number,
     ordered: boolean,
     heapGrowth: "streaming" | "v8" = "streaming",
+    receiveThreads = 0,
   ): ScenarioCommand => ({
     id,
     command: process.execPath,
@@ -162,6 +163,8 @@ function scenarioCommand(id: ScenarioId, plannerUri: string, dataset: string): S
       String(ordered),
       "--heap-growth",
       heapGrowth,
+      "--receive-threads",
+      String(receiveThreads),
     ],
   });
   const py = (mode: string): ScenarioCommand => ({
@@ -176,6 +179,8 @@ function scenarioCommand(id: ScenarioId, plannerUri: string, dataset: string): S
       return node(workerCount, true);
     case "a-v8-heap":
       return node(workerCount, false, "v8");
+    case "a-threads":
+      return node(workerCount, false, "streaming", 2);
     case "b":
       return node(1, false);
     case "c":
