@@ -34,6 +34,8 @@ import { flightErrorFromAbort } from "./grpc-status.js";
 
 /** Messages a thread may post ahead of the main thread's reads, per call. */
 export const READ_AHEAD_MESSAGES = 4;
+/** Reads reported back to a thread at once (fewer messages across the boundary). */
+const CREDIT_BATCH = 2;
 
 function fromThreadError(e: ThreadError): FlightError {
   return createFlightError(e.code as StatusCode, e.message, { metadata: e.metadata as FlightError["metadata"] });
@@ -65,6 +67,8 @@ class ThreadCall {
   streamDone = false;
   /** The thread sent the call's status. */
   completed = false;
+  /** Messages read but not yet granted back to the thread. */
+  unreported = 0;
   readonly setup: ClientCallSetup;
 
   constructor(setup: ClientCallSetup) {
@@ -127,8 +131,14 @@ class ReceiveThread {
     this.#worker.postMessage({ type: "credit", id, n: READ_AHEAD_MESSAGES } satisfies ToThread);
   }
 
+  /** One message of call `id` was read: the thread may post another (granted in batches of {@link CREDIT_BATCH}). */
   credit(id: number): void {
-    if (this.#calls.has(id)) this.#worker.postMessage({ type: "credit", id, n: 1 } satisfies ToThread);
+    const call = this.#calls.get(id);
+    if (call === undefined) return;
+    call.unreported++;
+    if (call.unreported < CREDIT_BATCH) return;
+    this.#worker.postMessage({ type: "credit", id, n: call.unreported } satisfies ToThread);
+    call.unreported = 0;
   }
 
   cancel(id: number, error: FlightError): void {
