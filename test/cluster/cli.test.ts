@@ -95,6 +95,7 @@ describe.concurrent("bad arguments", () => {
     [["put", "http://x:1", "d", "f.arrow"], 2, /is not a Flight URI/],
     [["put", "grpc+tcp://127.0.0.1:1", "../etc", "f.arrow"], 2, /invalid dataset name/],
     [["get", "grpc+tcp://127.0.0.1:9", "d", "--limit", "many"], 2, /--limit "many" is not an integer/],
+    [["get", "grpc+tcp://127.0.0.1:9", "d", "--receive-threads", "65"], 2, /--receive-threads/],
     [
       ["get", "grpc+tcp://127.0.0.1:9", "d", "--colums", "a"],
       2,
@@ -154,12 +155,13 @@ describe("with a cluster", () => {
     if (dir !== undefined) await rm(dir, { recursive: true, force: true });
   });
 
+  // The last column: get's --receive-threads (two of the round trips read in worker threads).
   it.each([
-    ["arrow", "in.arrow", "out.parquet"],
-    ["stream", "in.arrows", "out.arrow"],
-    ["feather", "in.feather", "out.arrows"],
-    ["parquet", "in.parquet", "out.feather"],
-  ])("put of a %s file, then get --out, gives identical data", async (format, input, output) => {
+    ["arrow", "in.arrow", "out.parquet", "0"],
+    ["stream", "in.arrows", "out.arrow", "2"],
+    ["feather", "in.feather", "out.arrows", "0"],
+    ["parquet", "in.parquet", "out.feather", "2"],
+  ])("put of a %s file (%s), then get --out %s --receive-threads %s, gives identical data", async (format, input, output, receiveThreads) => {
     const source = join(dir, `${format}-${input}`);
     const written = lastJson<{ ok: boolean }>(
       await runPython("cluster_client.py", [
@@ -180,7 +182,15 @@ describe("with a cluster", () => {
     expect(put.code, put.stderr).toBe(0);
     expect(JSON.parse(put.stdout)).toMatchObject({ dataset, rows: ROWS });
     const target = join(dir, `${format}-${output}`);
-    const get = await runCli(["get", cluster.plannerUri, dataset, "--out", target]);
+    const get = await runCli([
+      "get",
+      cluster.plannerUri,
+      dataset,
+      "--out",
+      target,
+      "--receive-threads",
+      receiveThreads,
+    ]);
     expect(get.code, get.stderr).toBe(0);
     expect(get.stdout).toMatch(new RegExp(`get ${dataset}: 120,000 rows from \\d+ endpoint\\(s\\) -> `));
     const check = lastJson<{ ok: boolean; rows: number; equal: boolean }>(

@@ -25,6 +25,8 @@ export const JSON_OPTION: Readonly<Record<string, OptionSpec>> = {
 export interface ClientFlags {
   readonly zone: string | undefined;
   readonly timeoutMs: number;
+  /** Receive threads of the client (`--receive-threads` where the command has it). */
+  readonly receiveThreads?: number;
 }
 
 /** Read `--zone` and `--timeout`. @throws CliError CLI_USAGE for bad values. */
@@ -45,4 +47,19 @@ export const CONCURRENCY_OPTION: Readonly<Record<string, OptionSpec>> = {
 /** Read `--concurrency` (1..256, default 4). @throws CliError CLI_USAGE for a bad value. */
 export function concurrencyFlag(args: ParsedArgs): number {
   return args.integer("concurrency", 4, 1, 256);
+}
+
+/** `--receive-threads`: read DoGet streams in worker threads (get, bench). */
+export const RECEIVE_THREADS_OPTION: Readonly<Record<string, OptionSpec>> = {
+  "receive-threads": {
+    type: "string",
+    value: "N",
+    description: "read the streams in N worker threads, decoding on the main thread (docs/client.md)",
+    defaultText: "0: the main thread",
+  },
+};
+
+/** Read `--receive-threads` (0..64, default 0). @throws CliError CLI_USAGE for a bad value. */
+export function receiveThreadsFlag(args: ParsedArgs): number {
+  return args.integer("receive-threads", 0, 0, 64);
 }

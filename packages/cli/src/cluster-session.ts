@@ -20,6 +20,7 @@ export async function withClusterClient<T>(
   const client = createClusterClient(uri, {
     ...(flags.zone === undefined ? {} : { zone: flags.zone }),
     actionTimeoutMs: flags.timeoutMs,
+    receiveThreads: flags.receiveThreads ?? 0,
   });
   try {
     return await fn(client);

@@ -9,7 +9,15 @@ import { basename, dirname, join, resolve } from "node:path";
 import type { ClusterClient } from "@flight-cluster/client";
 import { renderBenchChart } from "./bench-chart.js";
 import { CliError, usageError } from "./cli-error.js";
-import { CLIENT_OPTIONS, CONCURRENCY_OPTION, clientFlags, concurrencyFlag, JSON_OPTION } from "./client-options.js";
+import {
+  CLIENT_OPTIONS,
+  CONCURRENCY_OPTION,
+  clientFlags,
+  concurrencyFlag,
+  JSON_OPTION,
+  RECEIVE_THREADS_OPTION,
+  receiveThreadsFlag,
+} from "./client-options.js";
 import { withClusterClient } from "./cluster-session.js";
 import type { CommandSpec } from "./command.js";
 import { formatBytes, formatDuration } from "./option-values.js";
@@ -62,6 +70,7 @@ export const benchCommand: CommandSpec = {
     passes: { type: "string", value: "N", description: "measured passes per mode", defaultText: "5" },
     chart: { type: "string", value: "FILE.svg", description: "write an SVG bar chart of the throughput" },
     ...CONCURRENCY_OPTION,
+    ...RECEIVE_THREADS_OPTION,
     ...CLIENT_OPTIONS,
     ...JSON_OPTION,
   },
@@ -78,7 +87,7 @@ export const benchCommand: CommandSpec = {
     if (chartArg !== undefined && !chartArg.toLowerCase().endsWith(".svg"))
       throw usageError(`--chart ${JSON.stringify(chartArg)} must name an .svg file`, "bench");
     const chart = chartArg === undefined ? null : resolve(io.cwd, chartArg);
-    const flags = clientFlags(args);
+    const flags = { ...clientFlags(args), receiveThreads: receiveThreadsFlag(args) };
     const report = await withClusterClient(uri, flags, async (client) => {
       const warm = await readOnce(client, dataset, concurrency, signal);
       const times: [number[], number[]] = [[], []];

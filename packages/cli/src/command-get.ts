@@ -2,7 +2,15 @@
 import type { ClusterClient, FetchEvent, FlightFetch } from "@flight-cluster/client";
 import { DataType, type RecordBatch, type Schema } from "apache-arrow";
 import { usageError } from "./cli-error.js";
-import { CLIENT_OPTIONS, CONCURRENCY_OPTION, clientFlags, concurrencyFlag, JSON_OPTION } from "./client-options.js";
+import {
+  CLIENT_OPTIONS,
+  CONCURRENCY_OPTION,
+  clientFlags,
+  concurrencyFlag,
+  JSON_OPTION,
+  RECEIVE_THREADS_OPTION,
+  receiveThreadsFlag,
+} from "./client-options.js";
 import { withClusterClient } from "./cluster-session.js";
 import type { CliIo, CommandSpec } from "./command.js";
 import { datasetArgument } from "./dataset-argument.js";
@@ -47,6 +55,7 @@ export const getCommand: CommandSpec = {
       description: "keep endpoint order even when the service says its flight is unordered",
     },
     ...CONCURRENCY_OPTION,
+    ...RECEIVE_THREADS_OPTION,
     ...CLIENT_OPTIONS,
     ...JSON_OPTION,
   },
@@ -64,7 +73,7 @@ export const getCommand: CommandSpec = {
     const concurrency = concurrencyFlag(args);
     if (out !== undefined && args.string("limit") !== undefined)
       throw usageError("--limit applies only without --out", "get");
-    const flags = clientFlags(args);
+    const flags = { ...clientFlags(args), receiveThreads: receiveThreadsFlag(args) };
     if (out !== undefined) outputFormatForPath(out);
     const started = performance.now();
     await withClusterClient(uri, flags, async (client) => {
