@@ -13,7 +13,7 @@
  */
 import { parentPort } from "node:worker_threads";
 import type { IncomingHeaders, OutgoingHeaders } from "./call-options.js";
-import type { FlightError } from "./flight-error.js";
+import { type FlightError, StatusCode } from "./flight-error.js";
 import { type ChannelTarget, type ClientStreamAdapter, GrpcChannel, type GrpcChannelSettings } from "./grpc-channel.js";
 import type { FlightMethod } from "./grpc-service.js";
 
@@ -63,7 +63,7 @@ export type FromThread =
 export function toThreadError(error: unknown): ThreadError {
   const e = error as Partial<FlightError>;
   return {
-    code: typeof e.code === "number" ? e.code : 2,
+    code: typeof e.code === "number" ? e.code : StatusCode.UNKNOWN,
     message: typeof e.rawMessage === "string" ? e.rawMessage : String((error as Error)?.message ?? error),
     metadata: (e.metadata as Record<string, unknown> | undefined) ?? {},
   };

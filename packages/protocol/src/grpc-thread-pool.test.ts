@@ -7,7 +7,9 @@
  */
 import { tableFromArrays } from "apache-arrow";
 import { afterEach, describe, expect, it } from "vitest";
-import { FlightCancelledError, FlightNotFoundError } from "./flight-error.js";
+import { FlightCancelledError, FlightError, FlightNotFoundError, StatusCode } from "./flight-error.js";
+import { encodeTicket } from "./flight-messages-codec.js";
+import { ReceiveThreadPool } from "./grpc-thread-pool.js";
 import type { ClientMiddleware } from "./middleware.js";
 import { startTestServer, type TestServer } from "./protocol.test-kit.js";
 import { GeneratorStream, RecordBatchStream } from "./server-data-stream.js";
@@ -148,5 +150,56 @@ describe("DoGet in receive threads", () => {
     }
     expect(maxAhead).toBeGreaterThan(4);
     expect(maxAhead).toBeLessThanOrEqual(52);
+  });
+
+  it("fails the calls of a thread that dies, once each, and serves later calls on a fresh thread", async () => {
+    const batch = table.batches[0];
+    if (batch === undefined) throw new Error("no batch");
+    t = await startTestServer({
+      doGet: () =>
+        new GeneratorStream(
+          batch.schema,
+          (function* () {
+            for (;;) yield batch;
+          })(),
+        ),
+    });
+    const pool = new ReceiveThreadPool(1);
+    const settings = {
+      maxReceiveMessageBytes: 64 << 20,
+      maxSendMessageBytes: 64 << 20,
+      flowControlWindowBytes: 1 << 24,
+      maxFlowControlWindowBytes: 1 << 24,
+      grpcOptions: {},
+    };
+    const open = (completions: Array<FlightError | undefined>) =>
+      pool.serverStream(
+        { kind: "tcp", host: "127.0.0.1", port: (t as TestServer).port },
+        settings,
+        "DoGet",
+        encodeTicket({ ticket: new Uint8Array([1]) }),
+        {
+          headers: {},
+          onComplete: (error) => completions.push(error),
+        },
+      );
+    const completions: Array<FlightError | undefined> = [];
+    const call = open(completions);
+    expect(await call.read()).toBeInstanceOf(Uint8Array);
+    await pool.killThreads();
+    let error: unknown;
+    try {
+      for (;;) if ((await call.read()) === undefined) break;
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(FlightError);
+    expect((error as FlightError).code).toBe(StatusCode.INTERNAL);
+    expect((error as FlightError).message).toMatch(/receive thread (exited|failed)/);
+    expect(completions).toHaveLength(1);
+    const later = open([]);
+    expect(await later.read()).toBeInstanceOf(Uint8Array);
+    later.cancel();
+    await pool.killThreads();
   });
 });

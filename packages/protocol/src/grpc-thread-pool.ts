@@ -25,7 +25,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { IncomingHeaders } from "./call-options.js";
-import { createFlightError, type FlightError, type StatusCode } from "./flight-error.js";
+import { createFlightError, type FlightError, StatusCode } from "./flight-error.js";
 import type { ChannelTarget, ClientCallSetup, ClientStreamAdapter, GrpcChannelSettings } from "./grpc-channel.js";
 import { cancelledError } from "./grpc-message-queue.js";
 import type { FromThread, ThreadError, ToThread } from "./grpc-receive-thread.js";
@@ -50,7 +50,7 @@ function threadEntry(): URL {
   ];
   for (const c of candidates) if (existsSync(c)) return pathToFileURL(c);
   throw createFlightError(
-    13 as StatusCode,
+    StatusCode.INTERNAL,
     `receive thread entry not found (${candidates.join(", ")}); build with tsc --build`,
   );
 }
@@ -109,12 +109,17 @@ class ThreadCall {
 class ReceiveThread {
   readonly #worker: Worker;
   readonly #calls = new Map<number, ThreadCall>();
+  /** The thread failed or exited: the pool replaces it. */
+  dead = false;
 
   constructor(entry: URL) {
     this.#worker = new Worker(entry);
     this.#worker.on("message", (m: FromThread) => this.#onMessage(m));
     this.#worker.on("error", (error) =>
-      this.#failAll(createFlightError(13 as StatusCode, `receive thread failed: ${error.message}`)),
+      this.#failAll(createFlightError(StatusCode.INTERNAL, `receive thread failed: ${error.message}`)),
+    );
+    this.#worker.on("exit", (code) =>
+      this.#failAll(createFlightError(StatusCode.INTERNAL, `receive thread exited (code ${code})`)),
     );
     // After the listeners: adding a 'message' listener refs the worker's port again.
     this.#worker.unref();
@@ -122,6 +127,11 @@ class ReceiveThread {
 
   get active(): number {
     return this.#calls.size;
+  }
+
+  /** Stops the thread as a crash would (tests). */
+  async kill(): Promise<void> {
+    await this.#worker.terminate();
   }
 
   start(id: number, call: ThreadCall, open: ToThread): void {
@@ -188,33 +198,38 @@ class ReceiveThread {
   }
 
   #failAll(error: FlightError): void {
+    this.dead = true;
     for (const [id, call] of this.#calls) {
       call.failure ??= error;
       call.endHeaders();
+      if (!call.completed) call.setup.onComplete?.(error, {});
+      call.completed = true;
       call.settle();
       this.#finish(id);
     }
-  }
-
-  terminate(): Promise<number> {
-    return this.#worker.terminate();
   }
 }
 
 /** A fixed set of receive threads; calls go to the least busy. */
 export class ReceiveThreadPool {
   readonly #threads: ReceiveThread[];
+  readonly #entry: URL;
   #nextId = 1;
 
   /** @param threads - worker threads to start, at least 1. */
   constructor(threads: number) {
-    const entry = threadEntry();
-    this.#threads = Array.from({ length: Math.max(1, threads) }, () => new ReceiveThread(entry));
+    this.#entry = threadEntry();
+    this.#threads = Array.from({ length: Math.max(1, threads) }, () => new ReceiveThread(this.#entry));
   }
 
   /** Threads in the pool. */
   get size(): number {
     return this.#threads.length;
+  }
+
+  /** Stops every thread as a crash would (tests: calls fail, later calls get fresh threads). */
+  async killThreads(): Promise<void> {
+    await Promise.all(this.#threads.map((t) => t.kill()));
   }
 
   /** Starts `method` on a thread's channel to `target`; the adapter reads its messages here. */
@@ -225,6 +240,10 @@ export class ReceiveThreadPool {
     request: Uint8Array,
     setup: ClientCallSetup,
   ): ClientStreamAdapter {
+    // A thread that failed or exited (its calls were failed) is replaced by a fresh one.
+    for (let i = 0; i < this.#threads.length; i++) {
+      if (this.#threads[i]?.dead === true) this.#threads[i] = new ReceiveThread(this.#entry);
+    }
     const thread = this.#threads.reduce((a, b) => (b.active < a.active ? b : a));
     const id = this.#nextId++;
     const signal = setup.signal;
@@ -237,8 +256,12 @@ export class ReceiveThreadPool {
       },
     });
     if (signal?.aborted) {
-      call.failure = flightErrorFromAbort(signal);
+      // Never started: fail the reads and tell the middleware, once, as the channel does.
+      const error = flightErrorFromAbort(signal);
+      call.failure = error;
       call.ended = true;
+      call.endHeaders();
+      queueMicrotask(() => call.setup.onComplete?.(error, {}));
     } else {
       signal?.addEventListener("abort", onAbort, { once: true });
       thread.start(id, call, {
@@ -271,7 +294,7 @@ export class ReceiveThreadPool {
         });
       },
       write() {
-        throw createFlightError(13 as StatusCode, `${method} has no request stream`);
+        throw createFlightError(StatusCode.INTERNAL, `${method} has no request stream`);
       },
       drained: () => Promise.resolve(),
       halfClose() {},
@@ -281,11 +304,6 @@ export class ReceiveThreadPool {
         return new Promise((resolve) => call.headerWaiters.push(resolve));
       },
     };
-  }
-
-  /** Stops every thread (in-flight calls fail with UNAVAILABLE). */
-  async close(): Promise<void> {
-    await Promise.all(this.#threads.map((t) => t.terminate()));
   }
 }
 
