@@ -1,8 +1,7 @@
 import { tableFromArrays } from "apache-arrow";
 import { afterEach, describe, expect, it } from "vitest";
 import { FlightCancelledError, FlightError, StatusCode } from "./flight-error.js";
-import { startTestServer, type TestServer, utf8 } from "./protocol.test-kit.js";
-import { GeneratorStream } from "./server-data-stream.js";
+import { endlessStream, startTestServer, type TestServer, utf8 } from "./protocol.test-kit.js";
 
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -25,15 +24,9 @@ describe("backpressure and cancellation over a real socket", () => {
     t = await startTestServer({
       doGet(ctx) {
         ctx.signal.addEventListener("abort", () => stopped(ctx.signal.reason), { once: true });
-        return new GeneratorStream(
-          batch.schema,
-          (function* () {
-            for (;;) {
-              produced += 1;
-              yield batch;
-            }
-          })(),
-        );
+        return endlessStream(batch, () => {
+          produced += 1;
+        });
       },
     });
     // A 1 MiB flow-control window (4 messages in flight): the bound below is

@@ -11,8 +11,8 @@ import { FlightCancelledError, FlightError, FlightNotFoundError, StatusCode } fr
 import { encodeTicket } from "./flight-messages-codec.js";
 import { ReceiveThreadPool } from "./grpc-thread-pool.js";
 import type { ClientMiddleware } from "./middleware.js";
-import { startTestServer, type TestServer } from "./protocol.test-kit.js";
-import { GeneratorStream, RecordBatchStream } from "./server-data-stream.js";
+import { endlessStream, startTestServer, type TestServer } from "./protocol.test-kit.js";
+import { RecordBatchStream } from "./server-data-stream.js";
 
 const ROWS = 1_500_000;
 const table = tableFromArrays({
@@ -86,12 +86,7 @@ describe("DoGet in receive threads", () => {
     t = await startTestServer({
       doGet(ctx) {
         ctx.signal.addEventListener("abort", () => stopped(ctx.signal.reason), { once: true });
-        return new GeneratorStream(
-          batch.schema,
-          (function* () {
-            for (;;) yield batch;
-          })(),
-        );
+        return endlessStream(batch);
       },
     });
     const before = process.getActiveResourcesInfo().sort();
@@ -122,15 +117,9 @@ describe("DoGet in receive threads", () => {
     if (batch === undefined) throw new Error("no batch");
     t = await startTestServer({
       doGet: () =>
-        new GeneratorStream(
-          batch.schema,
-          (function* () {
-            for (;;) {
-              produced += 1;
-              yield batch;
-            }
-          })(),
-        ),
+        endlessStream(batch, () => {
+          produced += 1;
+        }),
     });
     // 1 MiB windows (4 messages of 256 KiB): 16 (server stream buffer) + 4 (window) + 16 (the
     // thread's grpc-js buffer) + 4 (read-ahead across the thread boundary) + a few in transit.
@@ -156,13 +145,7 @@ describe("DoGet in receive threads", () => {
     const batch = table.batches[0];
     if (batch === undefined) throw new Error("no batch");
     t = await startTestServer({
-      doGet: () =>
-        new GeneratorStream(
-          batch.schema,
-          (function* () {
-            for (;;) yield batch;
-          })(),
-        ),
+      doGet: () => endlessStream(batch),
     });
     const pool = new ReceiveThreadPool(1);
     const settings = {

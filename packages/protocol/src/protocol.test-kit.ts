@@ -2,10 +2,12 @@
  * Test kit: a real FlightServer on 127.0.0.1 port 0 and a client connected to it.
  * Teardown closes the client, then drains the server (waiting for its connections).
  */
+import type { RecordBatch } from "apache-arrow";
 import { connect, type FlightClient, type FlightClientOptions } from "./flight-client.js";
 import { FlightServer, type FlightServerOptions } from "./flight-server.js";
 import type { FlightServerHandlers } from "./flight-server-handlers.js";
 import { silentLogger } from "./logger.js";
+import { GeneratorStream } from "./server-data-stream.js";
 
 export interface TestServer {
   readonly server: FlightServer;
@@ -53,3 +55,16 @@ export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
 
 export const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
 export const text = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
+
+/** A DoGet result that sends `batch` forever (until cancelled), calling `onYield` before each. */
+export function endlessStream(batch: RecordBatch, onYield: () => void = () => {}): GeneratorStream {
+  return new GeneratorStream(
+    batch.schema,
+    (function* () {
+      for (;;) {
+        onYield();
+        yield batch;
+      }
+    })(),
+  );
+}
